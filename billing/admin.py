@@ -1,0 +1,348 @@
+"""Staff run billing from Django admin; every action goes through a service and is audited."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from billing import gateway
+from billing.exceptions import BillingError
+from billing.models import (
+    Invoice,
+    StaffAction,
+    StripeCustomer,
+    StripePrice,
+    StripeProduct,
+    Subscription,
+    SubscriptionStatus,
+    WebhookEvent,
+    WebhookEventStatus,
+)
+from billing.selectors import mrr_by_club_and_plan, mrr_totals_by_currency
+from billing.services import subscriptions as subscription_services
+from billing.services.audit import staff_action_record
+from billing.services.catalog import catalog_sync
+from billing.services.events import webhook_event_replay
+from billing.services.refunds import REFUND_REASONS, invoice_refund
+from clubs.models import Membership
+
+DASHBOARD = "https://dashboard.stripe.com/{mode}{path}/{id}"
+
+
+def dashboard_link(stripe_id: str, path: str, livemode: bool = False):
+    if not stripe_id:
+        return "—"
+    url = DASHBOARD.format(mode="" if livemode else "test/", path=path, id=stripe_id)
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, stripe_id)
+
+
+class CsvExportMixin:
+    csv_fields: tuple[str, ...] = ()
+
+    @admin.action(description=_("Export selected as CSV"))
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}s.csv"'
+        writer = csv.writer(response)
+        writer.writerow(self.csv_fields)
+        for row in queryset.values_list(*self.csv_fields):
+            writer.writerow(row)
+        staff_action_record(
+            actor=request.user,
+            action="export_csv",
+            target=self.model._meta.verbose_name_plural,
+            after={"rows": queryset.count()},
+        )
+        return response
+
+
+@admin.register(StripeCustomer)
+class StripeCustomerAdmin(admin.ModelAdmin):
+    list_display = ["user", "email", "stripe_link", "created_at"]
+    search_fields = ["user__email", "email", "stripe_customer_id"]
+    readonly_fields = ["user", "stripe_customer_id", "email", "created_at", "updated_at"]
+    list_select_related = ["user"]
+
+    @admin.display(description=_("Stripe"))
+    def stripe_link(self, obj):
+        return dashboard_link(obj.stripe_customer_id, "customers")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
+    list_display = [
+        "stripe_link",
+        "member_email",
+        "club",
+        "plan",
+        "status",
+        "cancel_at_period_end",
+        "current_period_end",
+    ]
+    list_filter = [
+        "status",
+        "cancel_at_period_end",
+        "membership__club",
+        "plan",
+        ("created_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["stripe_subscription_id", "membership__user__email", "customer__stripe_customer_id"]
+    list_select_related = ["membership__user", "membership__club", "plan"]
+    readonly_fields = [field.name for field in Subscription._meta.fields]
+    actions = ["cancel_at_period_end", "cancel_now", "resync", "export_csv"]
+    csv_fields = (
+        "stripe_subscription_id",
+        "membership__user__email",
+        "membership__club__name",
+        "plan__name",
+        "status",
+        "amount_minor",
+        "currency",
+        "current_period_end",
+        "cancel_at_period_end",
+    )
+
+    @admin.display(description=_("Stripe"), ordering="stripe_subscription_id")
+    def stripe_link(self, obj):
+        return dashboard_link(obj.stripe_subscription_id, "subscriptions")
+
+    @admin.display(description=_("member"), ordering="membership__user__email")
+    def member_email(self, obj):
+        return obj.membership.user.email
+
+    @admin.display(description=_("club"), ordering="membership__club__name")
+    def club(self, obj):
+        return obj.membership.club
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _each(self, request, queryset, action_name: str, service):
+        done = 0
+        for subscription in queryset.select_related("membership"):
+            before = {"status": subscription.status, "cancel_at_period_end": subscription.cancel_at_period_end}
+            try:
+                after = service(subscription)
+            except (BillingError, gateway.GatewayError) as error:
+                self.message_user(request, f"{subscription}: {error}", messages.ERROR)
+                continue
+            staff_action_record(
+                actor=request.user,
+                action=action_name,
+                target=subscription,
+                before=before,
+                after={"status": after.status, "cancel_at_period_end": after.cancel_at_period_end},
+            )
+            done += 1
+        if done:
+            self.message_user(request, _("%(count)d subscription(s) updated.") % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Cancel at period end"))
+    def cancel_at_period_end(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "cancel_at_period_end",
+            lambda sub: subscription_services.subscription_cancel_at_period_end(membership=sub.membership),
+        )
+
+    @admin.action(description=_("Cancel now (access ends at once)"))
+    def cancel_now(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "cancel_now",
+            lambda sub: subscription_services.subscription_cancel_now(membership=sub.membership),
+        )
+
+    @admin.action(description=_("Resync from Stripe"))
+    def resync(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            "resync",
+            lambda sub: subscription_services.subscription_resync(subscription=sub),
+        )
+
+
+class RefundForm(forms.Form):
+    amount_minor = forms.IntegerField(label=_("Amount (minor units, e.g. cents)"), min_value=1)
+    reason = forms.ChoiceField(
+        label=_("Reason"), choices=[(reason, reason.replace("_", " ")) for reason in REFUND_REASONS]
+    )
+    note = forms.CharField(label=_("Note for the audit log"), max_length=200)
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(CsvExportMixin, admin.ModelAdmin):
+    list_display = [
+        "stripe_link",
+        "customer_email",
+        "status",
+        "amount_paid_minor",
+        "amount_refunded_minor",
+        "currency",
+        "stripe_created",
+        "refund_link",
+    ]
+    list_filter = ["status", "currency", "subscription__membership__club", "subscription__plan", "stripe_created"]
+    search_fields = ["stripe_invoice_id", "customer__user__email", "stripe_payment_intent_id"]
+    list_select_related = ["customer__user"]
+    readonly_fields = [field.name for field in Invoice._meta.fields]
+    date_hierarchy = "stripe_created"
+    actions = ["export_csv"]
+    csv_fields = (
+        "stripe_invoice_id",
+        "customer__user__email",
+        "status",
+        "amount_paid_minor",
+        "amount_refunded_minor",
+        "currency",
+        "stripe_created",
+    )
+
+    @admin.display(description=_("Stripe"), ordering="stripe_invoice_id")
+    def stripe_link(self, obj):
+        return dashboard_link(obj.stripe_invoice_id, "invoices")
+
+    @admin.display(description=_("member"), ordering="customer__user__email")
+    def customer_email(self, obj):
+        return obj.customer.user.email
+
+    @admin.display(description=_("refund"))
+    def refund_link(self, obj):
+        if not obj.refundable_minor:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_invoice_refund", args=[obj.pk]), _("Refund"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/refund/", self.admin_site.admin_view(self.refund_view), name="billing_invoice_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, pk):
+        if not self.has_change_permission(request):
+            return redirect("admin:index")
+        invoice = get_object_or_404(Invoice.objects.select_related("customer__user"), pk=pk)
+        form = RefundForm(request.POST or None, initial={"amount_minor": invoice.refundable_minor})
+        if request.method == "POST" and form.is_valid():
+            try:
+                invoice_refund(
+                    invoice=invoice,
+                    amount_minor=form.cleaned_data["amount_minor"],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    actor=request.user,
+                )
+            except (BillingError, gateway.GatewayError) as error:
+                form.add_error(None, str(error))
+            else:
+                self.message_user(request, _("Refund requested; Stripe confirms it by webhook."), messages.SUCCESS)
+                return redirect("admin:billing_invoice_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Refund %s") % invoice,
+            "invoice": invoice,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/billing/invoice_refund.html", context)
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["stripe_event_id", "type", "status", "attempts", "stripe_created", "received_at", "note"]
+    list_filter = ["status", "type", "livemode", ("received_at", admin.DateFieldListFilter)]
+    search_fields = ["stripe_event_id", "type", "note"]
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
+    actions = ["replay"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Replay (process again)"))
+    def replay(self, request, queryset):
+        replayed = 0
+        for event in queryset.exclude(status=WebhookEventStatus.PROCESSED):
+            webhook_event_replay(event=event)
+            staff_action_record(
+                actor=request.user, action="replay_event", target=event, before={"status": event.status}
+            )
+            replayed += 1
+        self.message_user(
+            request, _("%(count)d event(s) queued again; processed events are left alone.") % {"count": replayed}
+        )
+
+
+def billing_overview(request):
+    """Staff: paying subscriptions by club and plan with MRR (trials and complimentary excluded)."""
+    rows = mrr_by_club_and_plan()
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Billing overview"),
+        "rows": rows,
+        "totals": mrr_totals_by_currency(rows),
+        "trialing": Subscription.objects.filter(status=SubscriptionStatus.TRIALING).count(),
+        "complimentary": Membership.objects.with_access().filter(is_complimentary=True).count(),
+        "failed_events": WebhookEvent.objects.filter(status=WebhookEventStatus.FAILED).count(),
+    }
+    return render(request, "admin/billing/overview.html", context)
+
+
+@admin.register(StripeProduct)
+class StripeProductAdmin(admin.ModelAdmin):
+    list_display = ["club", "stripe_product_id", "name", "updated_at"]
+    readonly_fields = ["club", "stripe_product_id", "name", "updated_at"]
+    actions = ["sync_catalog"]
+
+    @admin.action(description=_("Sync the Stripe catalog for these clubs"))
+    def sync_catalog(self, request, queryset):
+        report = catalog_sync(clubs=[product.club for product in queryset.select_related("club")])
+        staff_action_record(actor=request.user, action="sync_catalog", target="catalog", after=report.__dict__)
+        level = messages.ERROR if report.errors else messages.SUCCESS
+        self.message_user(request, str(report.__dict__), level)
+
+
+@admin.register(StripePrice)
+class StripePriceAdmin(admin.ModelAdmin):
+    list_display = ["stripe_price_id", "plan", "amount_minor", "currency", "interval_count", "interval", "active"]
+    list_filter = ["active", "plan__club"]
+    readonly_fields = [field.name for field in StripePrice._meta.fields]
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "target", "note"]
+    list_filter = ["action", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["target", "actor__email", "note"]
+    readonly_fields = [field.name for field in StaffAction._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,238 @@
+"""A local mirror of the Stripe objects this site owns, and every webhook event as received.
+
+Stripe is the source of truth. These rows are what webhooks and reconciliation last saw; pages
+read them so that no page waits on Stripe. (After dj-stripe's models and webhook log.)
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from clubs.models import Membership, Plan
+
+
+class StripeCustomer(models.Model):
+    """One Stripe customer per user, reused for every club they join."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer", verbose_name=_("user")
+    )
+    stripe_customer_id = models.CharField(_("Stripe customer id"), max_length=255, unique=True)
+    email = models.EmailField(_("email at Stripe"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Stripe customer")
+        verbose_name_plural = _("Stripe customers")
+
+    def __str__(self) -> str:
+        return f"{self.stripe_customer_id} ({self.user.email})"
+
+
+class StripeProduct(models.Model):
+    """Each club is one Stripe Product."""
+
+    club = models.OneToOneField(
+        "clubs.Club", on_delete=models.PROTECT, related_name="stripe_product", verbose_name=_("club")
+    )
+    stripe_product_id = models.CharField(_("Stripe product id"), max_length=255, unique=True)
+    name = models.CharField(_("name at Stripe"), max_length=255)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Stripe product")
+        verbose_name_plural = _("Stripe products")
+
+    def __str__(self) -> str:
+        return self.stripe_product_id
+
+
+class StripePrice(models.Model):
+    """A recurring Stripe Price of a plan. Prices are immutable at Stripe: a new amount is a new row,
+    the old one archived; subscribers on an archived price keep it and still map to their plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="stripe_prices", verbose_name=_("plan"))
+    stripe_price_id = models.CharField(_("Stripe price id"), max_length=255, unique=True)
+    amount_minor = models.PositiveIntegerField(_("amount (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    interval = models.CharField(_("interval"), max_length=5)
+    interval_count = models.PositiveSmallIntegerField(_("interval count"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Stripe price")
+        verbose_name_plural = _("Stripe prices")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"], condition=models.Q(active=True), name="one_active_stripe_price_per_plan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.stripe_price_id
+
+    def matches(self, plan: Plan) -> bool:
+        return (self.amount_minor, self.currency.upper(), self.interval, self.interval_count) == (
+            plan.price_minor,
+            plan.currency.upper(),
+            plan.interval,
+            plan.interval_count,
+        )
+
+
+class SubscriptionStatus(models.TextChoices):
+    """Stripe's subscription statuses, verbatim."""
+
+    INCOMPLETE = "incomplete", _("Incomplete")
+    INCOMPLETE_EXPIRED = "incomplete_expired", _("Incomplete, expired")
+    TRIALING = "trialing", _("Trialing")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Past due")
+    CANCELED = "canceled", _("Canceled")
+    UNPAID = "unpaid", _("Unpaid")
+    PAUSED = "paused", _("Paused")
+
+
+# Stripe never moves a subscription out of these.
+TERMINAL_SUBSCRIPTION_STATUSES = (SubscriptionStatus.CANCELED, SubscriptionStatus.INCOMPLETE_EXPIRED)
+
+
+class Subscription(models.Model):
+    stripe_subscription_id = models.CharField(_("Stripe subscription id"), max_length=255, unique=True)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("membership")
+    )
+    customer = models.ForeignKey(
+        StripeCustomer, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("customer")
+    )
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="subscriptions", verbose_name=_("plan")
+    )
+    stripe_price_id = models.CharField(_("Stripe price id"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=SubscriptionStatus.choices)
+    cancel_at_period_end = models.BooleanField(_("cancels at period end"), default=False)
+    current_period_start = models.DateTimeField(_("current period start"), null=True, blank=True)
+    current_period_end = models.DateTimeField(_("current period end"), null=True, blank=True)
+    trial_end = models.DateTimeField(_("trial ends"), null=True, blank=True)
+    canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    amount_minor = models.PositiveIntegerField(_("amount per period (minor units)"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    stripe_created = models.DateTimeField(_("created at Stripe"), null=True, blank=True)
+    # The creation time of the newest event applied: older snapshots never overwrite newer ones.
+    last_event_created = models.DateTimeField(_("newest event applied"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return self.stripe_subscription_id
+
+
+class Invoice(models.Model):
+    stripe_invoice_id = models.CharField(_("Stripe invoice id"), max_length=255, unique=True)
+    customer = models.ForeignKey(
+        StripeCustomer, on_delete=models.PROTECT, related_name="invoices", verbose_name=_("customer")
+    )
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("subscription"),
+    )
+    stripe_subscription_id = models.CharField(_("Stripe subscription id"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=20)
+    billing_reason = models.CharField(_("billing reason"), max_length=40, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    amount_due_minor = models.IntegerField(_("amount due"), default=0)
+    amount_paid_minor = models.IntegerField(_("amount paid"), default=0)
+    amount_refunded_minor = models.IntegerField(_("amount refunded"), default=0)
+    stripe_payment_intent_id = models.CharField(_("Stripe payment intent id"), max_length=255, blank=True)
+    hosted_invoice_url = models.URLField(_("invoice page"), max_length=1000, blank=True)
+    invoice_pdf = models.URLField(_("invoice PDF"), max_length=1000, blank=True)
+    period_start = models.DateTimeField(_("period start"), null=True, blank=True)
+    period_end = models.DateTimeField(_("period end"), null=True, blank=True)
+    stripe_created = models.DateTimeField(_("created at Stripe"))
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    payment_failed_notified_at = models.DateTimeField(_("member told of failed payment"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-stripe_created"]
+
+    def __str__(self) -> str:
+        return self.stripe_invoice_id
+
+    @property
+    def refundable_minor(self) -> int:
+        return max(self.amount_paid_minor - self.amount_refunded_minor, 0)
+
+
+class WebhookEventStatus(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    PROCESSED = "processed", _("Processed")
+    IGNORED = "ignored", _("Ignored")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookEvent(models.Model):
+    """Every verified Stripe event, stored before anything else happens to it."""
+
+    stripe_event_id = models.CharField(_("Stripe event id"), max_length=255, unique=True)
+    type = models.CharField(_("type"), max_length=100, db_index=True)
+    api_version = models.CharField(_("API version"), max_length=40, blank=True)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    stripe_created = models.DateTimeField(_("created at Stripe"))
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=WebhookEventStatus.choices, default=WebhookEventStatus.RECEIVED
+    )
+    attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
+        ordering = ["-stripe_created", "-pk"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.stripe_event_id}"
+
+
+class StaffAction(models.Model):
+    """Who did what to billing or a membership, and when, with the state before and after."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("staff")
+    )
+    action = models.CharField(_("action"), max_length=80)
+    target = models.CharField(_("object"), max_length=255)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("staff action")
+        verbose_name_plural = _("staff actions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.target}"

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from billing import views, webhooks
+
+app_name = "billing"
+
+urlpatterns = [
+    path("billing/webhooks/stripe/", webhooks.stripe_webhook, name="stripe-webhook"),
+    # The emulator builds Stripe-like checkout URLs: <base>/<session id>, no trailing slash.
+    path("billing/demo-checkout/<str:session_id>", views.demo_checkout, name="demo-checkout"),
+    path("clubs/<slug:slug>/billing/", views.club_billing, name="club-billing"),
+    path("clubs/<slug:slug>/billing/checkout/", views.checkout_start, name="checkout-start"),
+    path("clubs/<slug:slug>/billing/checkout/success/", views.checkout_success, name="checkout-success"),
+    path("clubs/<slug:slug>/billing/checkout/cancel/", views.checkout_cancel, name="checkout-cancel"),
+    path("clubs/<slug:slug>/billing/cancel/", views.subscription_cancel, name="subscription-cancel"),
+    path("clubs/<slug:slug>/billing/resume/", views.subscription_resume, name="subscription-resume"),
+    path("clubs/<slug:slug>/billing/switch/<int:plan_id>/", views.plan_switch, name="plan-switch"),
+    path("clubs/<slug:slug>/billing/portal/", views.billing_portal, name="billing-portal"),
+]

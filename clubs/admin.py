@@ -1,0 +1,179 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from billing.services.audit import staff_action_record
+from clubs.exceptions import MembershipError
+from clubs.forms import ClubAdminForm
+from clubs.models import Club, Membership, MembershipStatusChange, Plan
+from clubs.services import membership_end_complimentary, membership_grant_complimentary, membership_transition
+from members.models import User
+
+
+class PlanInline(admin.TabularInline):
+    model = Plan
+    extra = 0
+    fields = [
+        "name",
+        "interval",
+        "interval_count",
+        "price_minor",
+        "currency",
+        "trial_days",
+        "is_active",
+        "is_most_popular",
+        "order",
+    ]
+
+
+@admin.register(Club)
+class ClubAdmin(admin.ModelAdmin):
+    form = ClubAdminForm
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "tagline", "description", "cover_image"]}),
+        (_("Settings"), {"fields": ["time_zone", "currency", "default_language", "is_listed", "grace_period_days"]}),
+        (_("Leaders"), {"fields": ["leaders"]}),
+    ]
+    list_display = ["name", "slug", "currency", "time_zone", "is_listed", "grace_period_days"]
+    list_filter = ["is_listed", "currency", "default_language"]
+    search_fields = ["name", "slug", "tagline", "leaders__email"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["leaders"]
+    inlines = [PlanInline]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "club",
+        "interval_count",
+        "interval",
+        "price_minor",
+        "currency",
+        "is_active",
+        "is_most_popular",
+    ]
+    list_filter = ["is_active", "is_most_popular", "interval", "club"]
+    search_fields = ["name", "club__name"]
+    list_select_related = ["club"]
+
+
+class MembershipStatusChangeInline(admin.TabularInline):
+    model = MembershipStatusChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "from_status", "to_status", "actor", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ComplimentaryForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=User.objects.order_by("email"), label=_("Member"))
+    club = forms.ModelChoiceField(queryset=Club.objects.all(), label=_("Club"))
+    until = forms.DateTimeField(
+        label=_("Until"), required=False, help_text=_("Leave empty to keep it until staff end it.")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    actions = ["end_complimentary"]
+    list_display = [
+        "user",
+        "user__email",
+        "club",
+        "plan",
+        "status",
+        "started_at",
+        "current_period_end",
+        "grace_period_ends_at",
+    ]
+    list_filter = ["status", "is_complimentary", "club", "plan"]
+    search_fields = ["user__email", "user__display_name", "club__name"]
+    list_select_related = ["user", "club", "plan"]
+    autocomplete_fields = ["user", "club", "plan"]
+    readonly_fields = [
+        "past_due_since",
+        "grace_period_ends_at",
+        "canceled_at",
+        "is_complimentary",
+        "complimentary_until",
+        "complimentary_reason",
+        "created_at",
+        "updated_at",
+    ]
+    change_list_template = "admin/clubs/membership/change_list.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "grant-complimentary/",
+                self.admin_site.admin_view(self.grant_complimentary_view),
+                name="clubs_membership_grant_complimentary",
+            ),
+            *super().get_urls(),
+        ]
+
+    def grant_complimentary_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = ComplimentaryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                membership = membership_grant_complimentary(
+                    user=data["user"], club=data["club"], until=data["until"], reason=data["reason"], actor=request.user
+                )
+            except MembershipError as error:
+                form.add_error(None, str(error))
+            else:
+                staff_action_record(
+                    actor=request.user,
+                    action="grant_complimentary",
+                    target=membership,
+                    after={"until": str(data["until"] or ""), "reason": data["reason"]},
+                )
+                self.message_user(request, _("Complimentary access granted."), messages.SUCCESS)
+                return redirect("admin:clubs_membership_change", membership.pk)
+        context = {**self.admin_site.each_context(request), "title": _("Grant complimentary access"), "form": form}
+        context["opts"] = self.model._meta
+        return render(request, "admin/clubs/membership/grant_complimentary.html", context)
+
+    @admin.action(description=_("End complimentary access"))
+    def end_complimentary(self, request, queryset):
+        for membership in queryset.filter(is_complimentary=True).select_related("club"):
+            membership_end_complimentary(membership=membership, actor=request.user, reason=str(_("Ended by staff")))
+            staff_action_record(actor=request.user, action="end_complimentary", target=membership)
+
+    date_hierarchy = "created_at"
+    inlines = [MembershipStatusChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        """Status changes go through the service so that dates and history stay consistent."""
+        new_status = obj.status
+        if change and "status" in form.changed_data:
+            obj.status = form.initial["status"]
+            super().save_model(request, obj, form, change)
+            membership_transition(
+                membership=obj, to_status=new_status, actor=request.user, reason=str(_("Changed in admin"))
+            )
+            staff_action_record(
+                actor=request.user,
+                action="membership_status",
+                target=obj,
+                before={"status": form.initial["status"]},
+                after={"status": new_status},
+            )
+        else:
+            super().save_model(request, obj, form, change)
+            if not change:
+                MembershipStatusChange.objects.create(
+                    membership=obj, to_status=obj.status, actor=request.user, reason=str(_("Created in admin"))
+                )

@@ -1,0 +1,229 @@
+"""Clubs, their plans, and who belongs to them.
+
+The access rule for the member area lives in ``MembershipQuerySet.with_access`` and nowhere else.
+"""
+
+from datetime import datetime
+from fractions import Fraction
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from clubs.money import CURRENCY_CHOICES
+from members.models import TIME_ZONE_CHOICES
+
+
+class Club(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    tagline = models.CharField(_("tagline"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to="club-covers/", blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    is_listed = models.BooleanField(
+        _("listed in the directory"),
+        default=True,
+        help_text=_("Unlisted clubs are reachable only by their link."),
+    )
+    grace_period_days = models.PositiveSmallIntegerField(
+        _("grace period (days)"),
+        default=7,
+        validators=[MaxValueValidator(60)],
+        help_text=_("How long a member whose payment failed keeps access."),
+    )
+    leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="led_clubs", blank=True, verbose_name=_("leaders")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("club")
+        verbose_name_plural = _("clubs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("clubs:club-detail", kwargs={"slug": self.slug})
+
+
+class PlanInterval(models.TextChoices):
+    DAY = "day", _("day")
+    WEEK = "week", _("week")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
+def period_label(interval: str, interval_count: int) -> str:
+    """'month', '6 months', 'year', '2 years'..., translated."""
+    labels = {
+        PlanInterval.DAY: lambda n: ngettext("day", "%(count)d days", n),
+        PlanInterval.WEEK: lambda n: ngettext("week", "%(count)d weeks", n),
+        PlanInterval.MONTH: lambda n: ngettext("month", "%(count)d months", n),
+        PlanInterval.YEAR: lambda n: ngettext("year", "%(count)d years", n),
+    }
+    return labels[PlanInterval(interval)](interval_count) % {"count": interval_count}
+
+
+# How many months one interval is, for per-month comparisons between plans.
+MONTHS_PER_INTERVAL = {
+    PlanInterval.DAY: Fraction(12, 365),
+    PlanInterval.WEEK: Fraction(12, 52),
+    PlanInterval.MONTH: Fraction(1),
+    PlanInterval.YEAR: Fraction(12),
+}
+
+
+class Plan(models.Model):
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="plans", verbose_name=_("club"))
+    name = models.CharField(_("name"), max_length=80)
+    interval = models.CharField(_("interval"), max_length=5, choices=PlanInterval.choices, default="month")
+    interval_count = models.PositiveSmallIntegerField(
+        _("interval count"), default=1, validators=[MinValueValidator(1), MaxValueValidator(36)]
+    )
+    price_minor = models.PositiveIntegerField(_("price (minor units)"), help_text=_("In cents: 500 = $5.00."))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_most_popular = models.BooleanField(_("most popular"), default=False)
+    trial_days = models.PositiveSmallIntegerField(_("trial days"), default=0, validators=[MaxValueValidator(730)])
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        ordering = ["club", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["club"],
+                condition=Q(is_most_popular=True, is_active=True),
+                name="one_most_popular_active_plan_per_club",
+                violation_error_message=_("Only one active plan of a club can be the most popular."),
+            ),
+            models.CheckConstraint(condition=Q(interval_count__gte=1), name="plan_interval_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.club} — {self.name}"
+
+    def clean(self) -> None:
+        if self.club_id and self.currency and self.currency != self.club.currency:
+            raise ValidationError({"currency": _("A plan is priced in its club's currency (%s).") % self.club.currency})
+
+    @property
+    def months(self) -> Fraction:
+        """Length of one billing period in months (exact fraction)."""
+        return MONTHS_PER_INTERVAL[PlanInterval(self.interval)] * self.interval_count
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.interval, self.interval_count)
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("Pending payment")
+    TRIALING = "trialing", _("Trial")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Payment overdue")
+    CANCELED = "canceled", _("Canceled")
+    EXPIRED = "expired", _("Expired")
+
+
+LAPSED_STATUSES = (MembershipStatus.CANCELED, MembershipStatus.EXPIRED)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def with_access(self, now: datetime | None = None) -> "MembershipQuerySet":
+        """THE access rule: trialing or active, or past due while the grace period lasts.
+
+        The grace end is fixed when the payment fails (``grace_period_ends_at``), so a later change
+        of the club's grace period does not cut off or extend members already in grace.
+        A complimentary membership (granted by staff, no Stripe) counts while its end date is ahead.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            Q(status__in=(MembershipStatus.TRIALING, MembershipStatus.ACTIVE))
+            | Q(status=MembershipStatus.PAST_DUE, grace_period_ends_at__gt=now)
+        ).exclude(is_complimentary=True, complimentary_until__lte=now)
+
+    def paying(self) -> "MembershipQuerySet":
+        """Memberships that bring revenue: complimentary ones never count towards MRR."""
+        return self.filter(is_complimentary=False)
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("club"))
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="memberships", verbose_name=_("plan")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.PENDING
+    )
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    current_period_end = models.DateTimeField(_("current period ends"), null=True, blank=True)
+    canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True)
+    past_due_since = models.DateTimeField(_("past due since"), null=True, blank=True)
+    grace_period_ends_at = models.DateTimeField(_("grace period ends"), null=True, blank=True)
+    is_complimentary = models.BooleanField(_("complimentary"), default=False)
+    complimentary_until = models.DateTimeField(
+        _("complimentary until"), null=True, blank=True, help_text=_("Empty: for as long as staff keep it.")
+    )
+    complimentary_reason = models.CharField(_("why complimentary"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "club"], name="one_membership_per_user_and_club")]
+        indexes = [models.Index(fields=["club", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.club} ({self.get_status_display()})"
+
+    @property
+    def is_lapsed(self) -> bool:
+        return self.status in LAPSED_STATUSES
+
+
+class MembershipStatusChange(models.Model):
+    """Append-only history: every status change, who made it and why."""
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("membership")
+    )
+    from_status = models.CharField(_("from"), max_length=10, choices=MembershipStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=10, choices=MembershipStatus.choices)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("membership status change")
+        verbose_name_plural = _("membership status changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -1,0 +1,49 @@
+"""Who may do what in a club. Membership access itself is MembershipQuerySet.with_access."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+
+from clubs.models import Club, Membership
+from members.models import User
+
+
+@dataclass(frozen=True)
+class ClubViewer:
+    """How the current user stands towards one club, read once per request (at most 2 queries)."""
+
+    membership: Membership | None
+    is_leader: bool
+    has_member_access: bool
+
+    @property
+    def may_enter_member_area(self) -> bool:
+        """Members with access, and always the club's leaders and staff."""
+        return self.is_leader or self.has_member_access
+
+
+def user_leads_club(*, user: User, club: Club) -> bool:
+    """Leaders of this club and staff; a leader of another club is nobody special here."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or club.leaders.filter(pk=user.pk).exists()
+
+
+def club_viewer(*, user: User, club: Club) -> ClubViewer:
+    if not user.is_authenticated:
+        return ClubViewer(membership=None, is_leader=False, has_member_access=False)
+    membership = (
+        Membership.objects.filter(user=user, club=club)
+        .select_related("plan")
+        .annotate(has_access=Exists(Membership.objects.with_access().filter(pk=OuterRef("pk"))))
+        .first()
+    )
+    return ClubViewer(
+        membership=membership,
+        is_leader=user_leads_club(user=user, club=club),
+        has_member_access=bool(membership and membership.has_access),
+    )
+
+
+def user_may_enter_member_area(*, user: User, club: Club) -> bool:
+    return club_viewer(user=user, club=club).may_enter_member_area

@@ -1,0 +1,82 @@
+"""Reads for clubs and memberships, each scoped to what the viewer may see."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from clubs.models import Club, Membership, MembershipStatus, Plan
+from members.models import User
+
+
+def _active_plans() -> Prefetch:
+    return Prefetch(
+        "plans", queryset=Plan.objects.filter(is_active=True).order_by("order", "pk"), to_attr="active_plans"
+    )
+
+
+def _with_member_count(queryset: QuerySet[Club]) -> QuerySet[Club]:
+    """Annotate ``member_count``: memberships that pass the access rule, counted in SQL."""
+    counts = (
+        Membership.objects.with_access()
+        .filter(club=OuterRef("pk"))
+        .order_by()
+        .values("club")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return queryset.annotate(member_count=Coalesce(Subquery(counts), 0))
+
+
+def club_list_for_directory(*, search: str = "") -> QuerySet[Club]:
+    """Listed clubs with their active plans and how many members have access (2 queries)."""
+    clubs = Club.objects.filter(is_listed=True)
+    if search:
+        clubs = clubs.filter(Q(name__icontains=search) | Q(tagline__icontains=search))
+    return _with_member_count(clubs).prefetch_related(_active_plans()).order_by("name")
+
+
+def club_get_by_slug(*, slug: str, with_plans: bool = False) -> Club:
+    """Any club by its link, listed or not (unlisted means 'not in the directory')."""
+    clubs = Club.objects.prefetch_related(_active_plans()) if with_plans else Club.objects.all()
+    try:
+        return clubs.get(slug=slug)
+    except Club.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def membership_has_access(*, membership: Membership) -> bool:
+    """The one access rule (MembershipQuerySet.with_access) applied to one membership."""
+    return Membership.objects.filter(pk=membership.pk).with_access().exists()
+
+
+def memberships_for_user(*, user: User) -> list[Membership]:
+    """The viewer's memberships, each marked with ``has_access`` by the one rule (1 query)."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("club", "plan")
+        .annotate(has_access=Exists(Membership.objects.with_access().filter(pk=OuterRef("pk"))))
+        .order_by("club__name")
+    )
+
+
+def club_members_with_access(*, club: Club, limit: int | None = None) -> QuerySet[Membership]:
+    members = Membership.objects.filter(club=club).with_access().select_related("user").order_by("-started_at", "-pk")
+    return members[:limit] if limit else members
+
+
+def club_member_count(*, club: Club) -> int:
+    return Membership.objects.filter(club=club).with_access().count()
+
+
+def club_roster(*, club: Club, status: str = "") -> QuerySet[Membership]:
+    """Every membership of a club for its leaders, optionally one status."""
+    roster = Membership.objects.filter(club=club).select_related("user", "plan").order_by("status", "user__email")
+    if status in MembershipStatus.values:
+        roster = roster.filter(status=status)
+    return roster
+
+
+def clubs_led_by(*, user: User) -> QuerySet[Club]:
+    if not user.is_authenticated:
+        return Club.objects.none()
+    return user.led_clubs.order_by("name")

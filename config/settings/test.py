@@ -1,0 +1,28 @@
+"""Test profile. With CI=true the suite runs on PostgreSQL and Redis; elsewhere on SQLite in memory."""
+
+import os
+
+if os.environ.get("CI", "").lower() == "true":
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+else:
+    os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import REDIS_AVAILABLE
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tasks run inline in tests; each test decides whether on_commit callbacks execute.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+if REDIS_AVAILABLE:
+    # Separate key space per run, so parallel runs and leftovers never collide.
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
+ACCOUNT_RATE_LIMITS = False
+# Tests sign webhook payloads with this secret; the emulator stands in for Stripe (tests/conftest.py).
+STRIPE_SECRET_KEY = ""
+STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdef"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from members import views
+
+app_name = "members"
+
+urlpatterns = [
+    path("profile/", views.profile_edit, name="profile"),
+    path("language/", views.language_switch, name="language"),
+]

@@ -1,0 +1,21 @@
+"""Drive a member through checkout with the emulator and the real webhook endpoint."""
+
+from django.urls import reverse
+
+from billing.demo import demo_events_deliver
+from clubs.models import Membership
+
+
+def join_and_pay(client, stripe_emulator, capture, *, user, plan) -> Membership:
+    """Join on a plan, complete the emulated checkout, deliver Stripe's events; returns the membership."""
+    client.force_login(user)
+    response = client.post(reverse("clubs:club-join", args=[plan.club.slug, plan.pk]))
+    session_id = response["Location"].rsplit("/", 1)[-1]
+    with capture(execute=True):
+        demo_events_deliver(stripe_emulator.complete_checkout(session_id))
+    return Membership.objects.get(user=user, club=plan.club)
+
+
+def deliver(events, capture) -> None:
+    with capture(execute=True):
+        demo_events_deliver(events)

@@ -1,0 +1,74 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from clubs.models import Club, MembershipStatus, MembershipStatusChange
+from tests.factories import ClubFactory, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    return client, staff
+
+
+def club_form(**overrides):
+    data = {
+        "name": "Yoga Friends",
+        "slug": "yoga-friends",
+        "tagline": "",
+        "description": "",
+        "time_zone": "Europe/Berlin",
+        "currency": "EUR",
+        "default_language": "de",
+        "is_listed": "on",
+        "grace_period_days": "7",
+        "plans-TOTAL_FORMS": "0",
+        "plans-INITIAL_FORMS": "0",
+    }
+    return {**data, **overrides}
+
+
+def test_staff_create_a_club_in_admin(staff_client):
+    client, _ = staff_client
+    response = client.post(reverse("admin:clubs_club_add"), club_form())
+    assert response.status_code == 302
+    assert Club.objects.get(slug="yoga-friends").currency == "EUR"
+
+
+def test_a_cover_that_is_not_an_image_is_refused(staff_client):
+    client, _ = staff_client
+    fake = SimpleUploadedFile("cover.png", b"not really a png", content_type="image/png")
+    response = client.post(reverse("admin:clubs_club_add"), club_form(cover_image=fake))
+    assert response.status_code == 200
+    assert not Club.objects.filter(slug="yoga-friends").exists()
+
+
+def test_status_change_in_admin_goes_through_the_service_and_is_recorded(staff_client):
+    client, staff = staff_client
+    membership = MembershipFactory(status=MembershipStatus.ACTIVE)
+    url = reverse("admin:clubs_membership_change", args=[membership.pk])
+    data = {
+        "user": membership.user.pk,
+        "club": membership.club.pk,
+        "plan": membership.plan.pk,
+        "status": MembershipStatus.PAST_DUE,
+        "status_changes-TOTAL_FORMS": "0",
+        "status_changes-INITIAL_FORMS": "0",
+    }
+    assert client.post(url, data).status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.PAST_DUE
+    assert membership.grace_period_ends_at is not None
+    change = MembershipStatusChange.objects.get(membership=membership, to_status=MembershipStatus.PAST_DUE)
+    assert change.actor == staff and change.from_status == MembershipStatus.ACTIVE
+
+
+def test_admin_search_finds_memberships_by_email(staff_client):
+    client, _ = staff_client
+    MembershipFactory(user=UserFactory(email="findme@example.com"), club=ClubFactory())
+    response = client.get(reverse("admin:clubs_membership_changelist"), {"q": "findme"})
+    assert "findme@example.com" in response.content.decode()

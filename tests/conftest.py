@@ -1,0 +1,78 @@
+import shutil
+
+import pytest
+from django.conf import settings
+
+from billing import gateway
+from billing.emulator import StripeEmulator
+from clubs.models import MembershipStatus
+from tests.factories import ClubFactory, MembershipFactory, PlanFactory, UserFactory
+
+# Every role the access matrix knows; later capabilities add URLs, never roles.
+ROLES = ["anonymous", "non_member", "pending", "lapsed", "member", "other_leader", "leader", "staff"]
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def stripe_emulator():
+    """Stripe's servers are out of reach: every test talks to a fresh in-memory emulator."""
+    emulator = StripeEmulator()
+    gateway.use_emulator(emulator)
+    yield emulator
+    gateway.use_emulator(None)
+
+
+@pytest.fixture
+def club(db):
+    club = ClubFactory(name="Healthy and Happy Club", slug="healthy-and-happy", currency="USD")
+    PlanFactory(club=club, name="Monthly", interval="month", interval_count=1, price_minor=500, order=0)
+    PlanFactory(club=club, name="6 months", interval="month", interval_count=6, price_minor=2700, order=1)
+    PlanFactory(
+        club=club, name="Yearly", interval="year", interval_count=1, price_minor=4800, order=2, is_most_popular=True
+    )
+    return club
+
+
+@pytest.fixture
+def other_club(db):
+    return ClubFactory(name="Other Club", slug="other-club")
+
+
+def make_actor(role: str, club, other_club):
+    """A user in the given role towards ``club`` (None for anonymous)."""
+    if role == "anonymous":
+        return None
+    user = UserFactory(is_staff=(role == "staff"), is_superuser=(role == "staff"))
+    statuses = {
+        "pending": MembershipStatus.PENDING,
+        "lapsed": MembershipStatus.CANCELED,
+        "member": MembershipStatus.ACTIVE,
+    }
+    if role in statuses:
+        MembershipFactory(user=user, club=club, plan=club.plans.first(), status=statuses[role])
+    if role == "leader":
+        club.leaders.add(user)
+    if role == "other_leader":
+        other_club.leaders.add(user)
+    return user
+
+
+@pytest.fixture
+def actor_client(client, club, other_club):
+    """Log the test client in as a role; returns (client, user)."""
+
+    def login_as(role: str):
+        user = make_actor(role, club, other_club)
+        if user is not None:
+            client.force_login(user)
+        return client, user
+
+    return login_as
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(settings.BASE_DIR / ".test-media", ignore_errors=True)

@@ -14,5 +14,8 @@ urlpatterns = [
     # Avatars and club covers are public by design; member-only media get checked views of their own.
     re_path(r"^media/(?P<path>(?:avatars|club-covers)/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
     path("", include("billing.urls")),
+    path("", include("events.urls")),
+    path("", include("feed.urls")),
+    path("", include("offers.urls")),
     path("", include("clubs.urls")),
 ]

@@ -1,76 +1,36 @@
 """Every URL against every role: the one table later capabilities extend.
 
+Each app adds its rows in ``tests/<app>/access_pages.py`` (a ``PAGES`` list built from ``tests/access.py``).
 Another club's objects answer 404 (never 403), so their existence does not leak.
 """
-
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.urls import get_resolver, reverse
 
+from tests.access import (
+    CHECKOUT,
+    LOGIN,
+    Page,
+    allauth_entrance,
+    billing_url,
+    club_billing,
+    club_detail,
+    club_home,
+    everyone,
+    join_url,
+    my_clubs,
+    own_membership_only,
+    signed_in,
+)
 from tests.conftest import ROLES
+from tests.events.access_pages import PAGES as EVENT_PAGES
 from tests.factories import MembershipFactory, UserFactory
+from tests.feed.access_pages import PAGES as FEED_PAGES
+from tests.offers.access_pages import PAGES as OFFER_PAGES
 
-LOGIN = "login"  # a redirect to the login page, keeping ?next=
-CHECKOUT = "checkout"  # a redirect to (demo) Stripe Checkout
+APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers")
 
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: Callable  # (club) -> path
-    expected: dict  # role -> status code, LOGIN, or a callable (club) -> redirect target path
-    method: str = "get"
-
-
-def everyone(status: int) -> dict:
-    return dict.fromkeys(ROLES, status)
-
-
-def signed_in(status: int) -> dict:
-    return {**everyone(status), "anonymous": LOGIN}
-
-
-def club_detail(club):
-    return reverse("clubs:club-detail", args=[club.slug])
-
-
-def club_home(club):
-    return reverse("clubs:club-home", args=[club.slug])
-
-
-def my_clubs(club):
-    return reverse("clubs:my-clubs")
-
-
-def join_url(club):
-    return reverse("clubs:club-join", args=[club.slug, club.plans.get(name="Yearly").pk])
-
-
-HOLDERS = ("pending", "lapsed", "member")  # roles that have a membership of the club
-
-
-def own_membership_only(holder_outcome) -> dict:
-    """Billing pages exist only for one's own membership: everyone else gets 404."""
-    outcome = holder_outcome if isinstance(holder_outcome, dict) else dict.fromkeys(HOLDERS, holder_outcome)
-    return {**signed_in(404), **outcome}
-
-
-def billing_url(name: str, *extra):
-    return lambda club: reverse(f"billing:{name}", args=[club.slug, *extra(club)] if extra else [club.slug])
-
-
-def club_billing(club):
-    return reverse("billing:club-billing", args=[club.slug])
-
-
-def allauth_entrance(url_name: str) -> Page:
-    """Log-in and sign-up pages send signed-in people on to their clubs."""
-    return Page(url_name, lambda club: reverse(url_name), {**everyone(my_clubs), "anonymous": 200})
-
-
-PAGES = [
+CORE_PAGES = [
     Page("club-directory", lambda club: reverse("clubs:club-directory"), everyone(200)),
     Page("club-detail", club_detail, everyone(200)),
     Page("club-join", join_url, {**signed_in(200), "member": club_home}),
@@ -146,6 +106,7 @@ PAGES = [
         {**everyone(lambda club: reverse("admin:login") + "?next=/admin/clubs/membership/"), "staff": 200},
     ),
 ]
+PAGES = CORE_PAGES + EVENT_PAGES + FEED_PAGES + OFFER_PAGES
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -171,7 +132,7 @@ def test_access_matrix(page, role, actor_client, club):
 def test_every_url_of_our_apps_is_in_the_matrix():
     """A new URL without a row here fails, so no page escapes the access check."""
     covered = {page.name.removesuffix("-post") for page in PAGES}
-    for namespace in ("clubs", "members", "billing"):
+    for namespace in APPS_IN_THE_MATRIX:
         patterns = get_resolver().namespace_dict[namespace][1].url_patterns
         missing = {pattern.name for pattern in patterns} - covered
         assert not missing, f"URLs of {namespace} without access-matrix rows: {missing}"

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "members",
     "clubs",
     "billing",
+    "events",
+    "feed",
+    "offers",
 ]
 
 MIDDLEWARE = [

@@ -77,7 +77,7 @@ def invoice_payment_failed(event: dict) -> Outcome:
     from billing.tasks import send_payment_failed_email
 
     invoice, note = invoice_apply(stripe_invoice=event["data"]["object"])
-    if invoice is not None and invoice.payment_failed_notified_at is None:
+    if invoice is not None and invoice.status == "open" and invoice.payment_failed_notified_at is None:
         transaction.on_commit(lambda: send_payment_failed_email.delay(invoice.pk))
     return _result(invoice, note)
 

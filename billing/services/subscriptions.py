@@ -114,11 +114,24 @@ def _price_of(stripe_subscription: dict) -> dict:
     return (items[0].get("price") or {}) if items else {}
 
 
-def _membership_of(stripe_subscription: dict) -> Membership | None:
-    membership_id = (stripe_subscription.get("metadata") or {}).get("membership_id", "")
-    if not membership_id.isdigit():
+def _lock_membership_of(stripe_subscription: dict) -> Membership | None:
+    """Lock the membership this subscription belongs to: our mirror row if we have one, else its metadata.
+
+    Every writer of a subscription takes the membership lock first, then the subscription's: one lock order,
+    so two workers applying events of the same subscription queue up instead of deadlocking, and the first
+    two events of a new subscription (created, updated) never both insert it.
+    """
+    stripe_id = stripe_subscription["id"]
+    known = Subscription.objects.filter(stripe_subscription_id=stripe_id).values_list("membership_id", flat=True)
+    membership_id = known.first() or (stripe_subscription.get("metadata") or {}).get("membership_id", "")
+    if not str(membership_id).isdigit():
         return None
-    return Membership.objects.select_related("club", "plan").filter(pk=int(membership_id)).first()
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("club", "plan")
+        .filter(pk=int(membership_id))
+        .first()
+    )
 
 
 @transaction.atomic
@@ -130,9 +143,9 @@ def subscription_apply(*, stripe_subscription: dict, event_created: datetime | N
     Returns the local subscription (None when it is not this site's) and a note for the event log.
     """
     stripe_id = stripe_subscription["id"]
+    membership = _lock_membership_of(stripe_subscription)
     local = Subscription.objects.select_for_update().filter(stripe_subscription_id=stripe_id).first()
     if local is None:
-        membership = _membership_of(stripe_subscription)
         customer = StripeCustomer.objects.filter(stripe_customer_id=stripe_subscription.get("customer")).first()
         if membership is None or customer is None or customer.user_id != membership.user_id:
             return None, "Subscription of another product or customer: ignored."

@@ -4,7 +4,9 @@ Profiles: ``local`` (default for manage.py), ``test`` (pytest) and ``production`
 """
 
 import logging
+import os
 import socket
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -116,10 +118,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
-    logger.warning(
-        "Redis %s: Celery tasks run in-process in the web process (set REDIS_URL to a reachable Redis).",
-        f"at {REDIS_URL} is not reachable" if REDIS_URL else "is not configured (REDIS_URL unset)",
-    )
+    # runserver's autoreloader imports settings in a watcher process too: only the serving process says it.
+    if not (sys.argv[1:2] == ["runserver"] and "--noreload" not in sys.argv and os.environ.get("RUN_MAIN") != "true"):
+        logger.warning(
+            "Redis %s: Celery tasks run in-process in the web process (set REDIS_URL to a reachable Redis).",
+            f"at {REDIS_URL} is not reachable" if REDIS_URL else "is not configured (REDIS_URL unset)",
+        )
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None

@@ -394,6 +394,23 @@ def test_updated_event_delivered_before_created_wins_over_the_older_created(
     assert "skipped" in stored(created).note
 
 
+def test_late_payment_failed_after_the_retry_paid_leaves_the_invoice_paid_and_sends_nothing(
+    paid, stripe_emulator, django_capture_on_commit_callbacks, mailoutbox
+):
+    renewal = stripe_emulator.advance_to_renewal(newest_subscription(paid).stripe_subscription_id, succeed=False)
+    failed = one(renewal, "invoice.payment_failed")
+    recovered = stripe_emulator.pay_invoice(failed["data"]["object"]["id"], succeed=True)
+    late = [event for event in renewal if event["type"] != "invoice.payment_failed"]
+
+    deliver(late + recovered + [failed], django_capture_on_commit_callbacks)
+
+    invoice = Invoice.objects.get(stripe_invoice_id=failed["data"]["object"]["id"])
+    assert (invoice.status, invoice.amount_paid_minor) == ("paid", 500)
+    assert invoice.paid_at is not None
+    assert stored(failed).status == WebhookEventStatus.PROCESSED
+    assert mailoutbox == []
+
+
 @pytest.mark.parametrize("offset", [-5, 0, 5], ids=["older", "same-second", "newer"])
 def test_late_updated_after_deleted_leaves_the_subscription_canceled(
     paid, offset, stripe_emulator, django_capture_on_commit_callbacks

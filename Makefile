@@ -26,7 +26,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$(REDIS_URL)" ] && $(BIN)/python -c "import sys; from config.settings.base import redis_is_reachable as r; sys.exit(0 if r('$(REDIS_URL)') else 1)"; then \
 		echo "Redis reachable at $(REDIS_URL): starting a Celery worker and beat."; \
-		REDIS_URL=$(REDIS_URL) $(BIN)/celery -A config worker --beat --loglevel=INFO & \
+		REDIS_URL=$(REDIS_URL) $(BIN)/celery -A config worker --beat -Q celery,email --loglevel=INFO & \
 		trap 'kill $$!' EXIT INT TERM; \
 		REDIS_URL=$(REDIS_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT); \
 	else \

@@ -25,7 +25,7 @@ from billing.models import (
 )
 from billing.selectors import mrr_by_club_and_plan, mrr_totals_by_currency
 from billing.services import subscriptions as subscription_services
-from billing.services.audit import staff_action_record
+from billing.services.audit import audit_fields, model_snapshot, staff_action_record
 from billing.services.catalog import catalog_sync
 from billing.services.events import webhook_event_replay
 from billing.services.refunds import REFUND_REASONS, invoice_refund
@@ -39,6 +39,67 @@ def dashboard_link(stripe_id: str, path: str, livemode: bool = False):
         return "—"
     url = DASHBOARD.format(mode="" if livemode else "test/", path=path, id=stripe_id)
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, stripe_id)
+
+
+class StaffAuditMixin:
+    """Every add, change and delete made through this model admin (and its inlines) is a StaffAction.
+
+    Before and after come from the form: ``initial`` is what staff saw, ``cleaned_data`` what they
+    saved, limited to ``changed_data`` so the log shows what moved, many-to-many fields included.
+    Put it first among the bases: ``class ClubAdmin(StaffAuditMixin, admin.ModelAdmin)``.
+    """
+
+    def audit_action(self, verb: str, obj) -> str:
+        return f"{verb} {obj._meta.model_name}"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change or form.changed_data:
+            staff_action_record(
+                actor=request.user,
+                action=self.audit_action("change" if change else "add", form.instance),
+                target=form.instance,
+                before=audit_fields(form.initial, form.changed_data) if change else {},
+                after=audit_fields(form.cleaned_data, form.changed_data if change else form.cleaned_data),
+            )
+        for formset in formsets:
+            self.audit_formset(request, formset)
+
+    def audit_formset(self, request, formset) -> None:
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms:
+                if inline_form.instance.pk is None and inline_form.initial:
+                    staff_action_record(
+                        actor=request.user,
+                        action=self.audit_action("delete", inline_form.instance),
+                        target=inline_form.instance,
+                        before=audit_fields(inline_form.initial, inline_form.initial),
+                    )
+                continue
+            if not inline_form.has_changed():
+                continue
+            added = not inline_form.initial
+            fields = inline_form.changed_data
+            staff_action_record(
+                actor=request.user,
+                action=self.audit_action("add" if added else "change", inline_form.instance),
+                target=inline_form.instance,
+                before={} if added else audit_fields(inline_form.initial, fields),
+                after=audit_fields(inline_form.cleaned_data, fields),
+            )
+
+    def delete_model(self, request, obj):
+        staff_action_record(
+            actor=request.user, action=self.audit_action("delete", obj), target=obj, before=model_snapshot(obj)
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            staff_action_record(
+                actor=request.user, action=self.audit_action("delete", obj), target=obj, before=model_snapshot(obj)
+            )
+        super().delete_queryset(request, queryset)
 
 
 class CsvExportMixin:
@@ -316,6 +377,9 @@ class StripeProductAdmin(admin.ModelAdmin):
     readonly_fields = ["club", "stripe_product_id", "name", "updated_at"]
     actions = ["sync_catalog"]
 
+    def has_add_permission(self, request):
+        return False  # a mirror of Stripe: rows come from the catalog sync, never typed in
+
     @admin.action(description=_("Sync the Stripe catalog for these clubs"))
     def sync_catalog(self, request, queryset):
         report = catalog_sync(clubs=[product.club for product in queryset.select_related("club")])
@@ -330,10 +394,15 @@ class StripePriceAdmin(admin.ModelAdmin):
     list_filter = ["active", "plan__club"]
     readonly_fields = [field.name for field in StripePrice._meta.fields]
 
+    def has_add_permission(self, request):
+        return False  # prices are immutable in Stripe and created by the catalog sync
+
 
 @admin.register(StaffAction)
 class StaffActionAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor", "action", "target", "note"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
     list_filter = ["action", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["target", "actor__email", "note"]
     readonly_fields = [field.name for field in StaffAction._meta.fields]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from billing import gateway
 from billing.emulator import StripeEmulator, signed_delivery
@@ -72,23 +73,26 @@ def demo_events_deliver(events: list[dict]) -> None:
         request._body = body
         response = stripe_webhook(request)
         if response.status_code != 200:
-            raise BillingError(f"The webhook endpoint refused demo event {event['id']} ({response.status_code}).")
+            raise BillingError(
+                _("The webhook endpoint refused demo event %(event)s (%(status)s).")
+                % {"event": event["id"], "status": response.status_code}
+            )
 
 
 def demo_checkout_session(session_id: str) -> dict:
     emulator = gateway.emulator()
     if emulator is None:
-        raise BillingError("Demo checkout needs demo mode.")
+        raise BillingError(_("Demo checkout needs demo mode."))
     try:
         return emulator.get(session_id)
     except Exception as error:
-        raise BillingError("Unknown checkout session.") from error
+        raise BillingError(_("Unknown checkout session.")) from error
 
 
 def demo_checkout_complete(session_id: str) -> str:
     """Pay in the demo: Stripe-shaped events go to the endpoint; returns where Stripe would redirect."""
     session = demo_checkout_session(session_id)
     if session["status"] != "open":
-        raise BillingError("This checkout session is already complete.")
+        raise BillingError(_("This checkout session is already complete."))
     demo_events_deliver(gateway.emulator().complete_checkout(session_id))
     return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)

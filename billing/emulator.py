@@ -270,6 +270,8 @@ class StripeEmulator(stripe.HTTPClient):
             ("GET", re.compile(r"/v1/prices/([^/]+)"), self._retriever("price")),
             ("POST", re.compile(r"/v1/customers"), self._customer_create),
             ("GET", re.compile(r"/v1/customers/([^/]+)"), self._retriever("customer")),
+            ("POST", re.compile(r"/v1/customers/([^/]+)/balance_transactions"), self._balance_transaction_create),
+            ("GET", re.compile(r"/v1/customers/([^/]+)/payment_methods"), self._customer_payment_methods_list),
             ("POST", re.compile(r"/v1/checkout/sessions"), self._checkout_session_create),
             ("GET", re.compile(r"/v1/checkout/sessions/([^/]+)"), self._retriever("checkout.session")),
             ("GET", re.compile(r"/v1/subscriptions/([^/]+)"), self._retriever("subscription")),
@@ -285,6 +287,10 @@ class StripeEmulator(stripe.HTTPClient):
             ("GET", re.compile(r"/v1/events"), self._events_list),
             ("GET", re.compile(r"/v1/events/([^/]+)"), self._retriever("event")),
             ("POST", re.compile(r"/v1/billing_portal/sessions"), self._portal_session_create),
+            ("POST", re.compile(r"/v1/coupons"), self._coupon_create),
+            ("GET", re.compile(r"/v1/coupons/([^/]+)"), self._retriever("coupon")),
+            ("POST", re.compile(r"/v1/promotion_codes"), self._promotion_code_create),
+            ("GET", re.compile(r"/v1/promotion_codes/([^/]+)"), self._retriever("promotion_code")),
         ]
 
     # --- stripe.HTTPClient ----------------------------------------------------------------------
@@ -594,6 +600,97 @@ class StripeEmulator(stripe.HTTPClient):
         }
         return self._save(customer)
 
+    def _balance_transaction_create(self, params: dict[str, Any], customer_id: str) -> tuple[int, dict[str, Any]]:
+        """A manual credit (negative) or debit on the customer's balance, applied to their next invoices."""
+        _check_params(params, {"amount", "currency", "description", "metadata"})
+        _require(params, "amount", "currency")
+        customer = self._find("customer", customer_id)
+        amount = _int(params["amount"], "amount")
+        if amount == 0:
+            raise _ApiError(400, "Invalid amount: must not be zero.", param="amount")
+        before = customer["balance"]
+        customer["balance"] = before + amount
+        transaction = {
+            "id": self._id("cbtxn_"),
+            "object": "customer_balance_transaction",
+            "amount": amount,
+            "created": self._tick(),
+            "credit_note": None,
+            "currency": str(params["currency"]).lower(),
+            "customer": customer_id,
+            "description": params.get("description"),
+            "ending_balance": customer["balance"],
+            "invoice": None,
+            "livemode": False,
+            "metadata": _metadata(params.get("metadata")),
+            "type": "adjustment",
+        }
+        return 200, copy.deepcopy(self._save(transaction))
+
+    def _card(self, customer_id: str) -> dict[str, Any] | None:
+        """The card saved at Checkout as a PaymentMethod (valid for three more years unless a test says otherwise)."""
+        pm_id = self._payment_methods.get(customer_id)
+        if pm_id is None:
+            return None
+        if pm_id not in self.objects:
+            expires = time.gmtime(self.now() + 3 * 365 * DAY)
+            self._save(
+                {
+                    "id": pm_id,
+                    "object": "payment_method",
+                    "billing_details": {"email": self.objects[customer_id]["email"], "name": None},
+                    "card": {
+                        "brand": "visa",
+                        "country": "US",
+                        "exp_month": expires.tm_mon,
+                        "exp_year": expires.tm_year,
+                        "funding": "credit",
+                        "last4": "4242",
+                    },
+                    "created": self.now(),
+                    "customer": customer_id,
+                    "livemode": False,
+                    "metadata": {},
+                    "type": "card",
+                }
+            )
+        return self.objects[pm_id]
+
+    def _customer_payment_methods_list(self, params: dict[str, Any], customer_id: str) -> tuple[int, dict[str, Any]]:
+        self._find("customer", customer_id)
+        card = self._card(customer_id)
+        data = [copy.deepcopy(card)] if card else []
+        return 200, _list(data, f"/v1/customers/{customer_id}/payment_methods")
+
+    def set_card_expiry(self, customer_id: str, *, month: int, year: int) -> None:
+        """Simulation: the customer's saved card expires at the end of ``month``/``year``."""
+        with self._lock:
+            card = self._card(customer_id)
+            if card is None:
+                raise EmulatorError(f"Customer {customer_id} has no saved card.")
+            card["card"].update(exp_month=month, exp_year=year)
+
+    def _discount_invoice(self, invoice: dict[str, Any], coupon: dict[str, Any]) -> None:
+        """Apply a coupon to a draft invoice's total (once), as Stripe does before finalizing."""
+        total = invoice["total"]
+        if total <= 0:
+            return
+        if coupon["percent_off"]:
+            off = (total * int(coupon["percent_off"] * 100) + 5000) // 10000
+        else:
+            off = coupon["amount_off"] if coupon["currency"] == invoice["currency"] else 0
+        off = min(off, total)
+        discount_id = self._id("di_")
+        invoice.update(
+            total=total - off,
+            total_excluding_tax=total - off,
+            discounts=[discount_id],
+            total_discount_amounts=[{"amount": off, "discount": discount_id}],
+        )
+        invoice["amount_due"] = max(invoice["total"] + invoice["starting_balance"], 0)
+        invoice["amount_remaining"] = invoice["amount_due"]
+        coupon["times_redeemed"] += 1
+
     # --- Checkout and the customer portal -------------------------------------------------------
 
     def _checkout_session_create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -616,6 +713,7 @@ class StripeEmulator(stripe.HTTPClient):
                 "billing_address_collection",
                 "payment_method_types",
                 "expires_at",
+                "discounts",
             },
         )
         _require(params, "mode")
@@ -632,7 +730,10 @@ class StripeEmulator(stripe.HTTPClient):
         if len(line_items) != 1:
             raise _ApiError(400, "The emulator supports exactly one line item.", param="line_items")
         item = line_items[0]
-        price = self._find("price", item.get("price"), param="line_items[0][price]")
+        if isinstance(item.get("price_data"), dict):
+            price = self._inline_price(item["price_data"])
+        else:
+            price = self._find("price", item.get("price"), param="line_items[0][price]")
         if not price["active"]:
             raise _ApiError(
                 400,
@@ -665,8 +766,24 @@ class StripeEmulator(stripe.HTTPClient):
                     "The trial period must be between 1 and 730 days.",
                     param="subscription_data[trial_period_days]",
                 )
+        payment_intent_data = params.get("payment_intent_data") or {}
+        if mode != "payment" and payment_intent_data:
+            raise _ApiError(
+                400, "You can not pass `payment_intent_data` in `subscription` mode.", param="payment_intent_data"
+            )
+        discounts = params.get("discounts") or []
+        if discounts and params.get("allow_promotion_codes") not in (None, "", "false", False):
+            raise _ApiError(400, "You may only specify one of these parameters: allow_promotion_codes, discounts.")
         now = self._tick()
         amount = price["unit_amount"] * quantity
+        amount_discount, session_discounts = self._discount_for(discounts, amount, price["currency"])
+        expires_at = _int(params["expires_at"], "expires_at") if params.get("expires_at") not in (None, "") else None
+        if expires_at is not None and not now + 1800 <= expires_at <= now + DAY:
+            raise _ApiError(
+                400,
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+                param="expires_at",
+            )
         session_id = self._id("cs_test_", 58)
         session = {
             "id": session_id,
@@ -679,7 +796,7 @@ class StripeEmulator(stripe.HTTPClient):
                 else None
             ),
             "amount_subtotal": 0 if trial_days else amount,
-            "amount_total": 0 if trial_days else amount,
+            "amount_total": 0 if trial_days else amount - amount_discount,
             "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
             "billing_address_collection": params.get("billing_address_collection"),
             "cancel_url": params.get("cancel_url"),
@@ -701,8 +818,8 @@ class StripeEmulator(stripe.HTTPClient):
             "customer_creation": None if customer else ("always" if mode == "subscription" else "if_required"),
             "customer_details": None,
             "customer_email": params.get("customer_email"),
-            "discounts": [],
-            "expires_at": now + DAY,
+            "discounts": session_discounts,
+            "expires_at": expires_at or now + DAY,
             "invoice": None,
             "invoice_creation": None if mode == "subscription" else {"enabled": False, "invoice_data": None},
             "livemode": False,
@@ -726,7 +843,7 @@ class StripeEmulator(stripe.HTTPClient):
             "submit_type": None,
             "subscription": None,
             "success_url": params["success_url"],
-            "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+            "total_details": {"amount_discount": amount_discount, "amount_shipping": 0, "amount_tax": 0},
             "ui_mode": "hosted",
             "url": f"{self.base_checkout_url}/{session_id}",
         }
@@ -735,8 +852,136 @@ class StripeEmulator(stripe.HTTPClient):
             "quantity": quantity,
             "trial_days": trial_days,
             "subscription_metadata": _metadata(subscription_data.get("metadata"), "subscription_data[metadata]"),
+            "payment_intent_metadata": _metadata(payment_intent_data.get("metadata"), "payment_intent_data[metadata]"),
         }
         return 200, copy.deepcopy(self._save(session))
+
+    def _inline_price(self, price_data: dict[str, Any]) -> dict[str, Any]:
+        """``line_items[][price_data]``: Stripe creates a one-time price (and product) for this session only."""
+        _require(price_data, "currency", "unit_amount")
+        product_data = price_data.get("product_data") or {}
+        if price_data.get("product"):
+            product = self._find("product", price_data["product"], param="line_items[0][price_data][product]")
+        elif product_data.get("name"):
+            _, product = self._product_create({"name": product_data["name"]})
+            product = self.objects[product["id"]]
+        else:
+            raise _ApiError(
+                400, "Missing required param: line_items[0][price_data][product_data][name].", code="parameter_missing"
+            )
+        if price_data.get("recurring"):
+            raise _ApiError(400, "The emulator supports one-time price_data only.", param="line_items[0][price_data]")
+        _, price = self._price_create(
+            {"product": product["id"], "unit_amount": price_data["unit_amount"], "currency": price_data["currency"]}
+        )
+        return self.objects[price["id"]]
+
+    def _discount_for(self, discounts: Any, amount: int, currency: str) -> tuple[int, list[dict[str, Any]]]:
+        if not discounts:
+            return 0, []
+        if not isinstance(discounts, list) or len(discounts) != 1 or not isinstance(discounts[0], dict):
+            raise _ApiError(400, "You may only apply one discount to a Checkout Session.", param="discounts")
+        entry = discounts[0]
+        if entry.get("promotion_code"):
+            promotion = self._find("promotion_code", entry["promotion_code"], param="discounts[0][promotion_code]")
+            if not promotion["active"]:
+                raise _ApiError(400, "This promotion code is inactive.", param="discounts[0][promotion_code]")
+            coupon = self.objects[promotion["promotion"]["coupon"]]
+        else:
+            promotion = None
+            coupon = self._find("coupon", entry.get("coupon"), param="discounts[0][coupon]")
+        if coupon["percent_off"]:
+            off = (amount * int(coupon["percent_off"] * 100) + 5000) // 10000
+        else:
+            if coupon["currency"] != currency:
+                raise _ApiError(400, "The coupon's currency does not match the session's.", param="discounts")
+            off = coupon["amount_off"]
+        return min(off, amount), [{"coupon": coupon["id"], "promotion_code": promotion["id"] if promotion else None}]
+
+    # --- Coupons and promotion codes ------------------------------------------------------------
+
+    def _coupon_create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        _check_params(
+            params, {"id", "name", "percent_off", "amount_off", "currency", "duration", "metadata", "max_redemptions"}
+        )
+        percent_off = params.get("percent_off")
+        amount_off = params.get("amount_off")
+        if (percent_off in (None, "")) == (amount_off in (None, "")):
+            raise _ApiError(400, "You must pass exactly one of percent_off or amount_off.")
+        if percent_off not in (None, ""):
+            percent = float(percent_off)
+            if not 0 < percent <= 100:
+                raise _ApiError(
+                    400, "Invalid percent_off: must be greater than 0 and at most 100.", param="percent_off"
+                )
+        if amount_off not in (None, ""):
+            _require(params, "currency")
+            if _int(amount_off, "amount_off") <= 0:
+                raise _ApiError(400, "Invalid positive integer", param="amount_off")
+        duration = params.get("duration", "once")
+        if duration not in ("once", "forever", "repeating"):
+            raise _ApiError(400, f"Invalid duration: {duration}", param="duration")
+        coupon_id = params.get("id") or self._suffix(8)
+        if coupon_id in self.objects:
+            raise _ApiError(400, "Coupon already exists.", param="id", code="resource_already_exists")
+        coupon = {
+            "id": coupon_id,
+            "object": "coupon",
+            "amount_off": _int(amount_off, "amount_off") if amount_off not in (None, "") else None,
+            "created": self._tick(),
+            "currency": params.get("currency") or None,
+            "duration": duration,
+            "duration_in_months": None,
+            "livemode": False,
+            "max_redemptions": _int(params["max_redemptions"], "max_redemptions")
+            if params.get("max_redemptions")
+            else None,
+            "metadata": _metadata(params.get("metadata")),
+            "name": params.get("name"),
+            "percent_off": float(percent_off) if percent_off not in (None, "") else None,
+            "redeem_by": None,
+            "times_redeemed": 0,
+            "valid": True,
+        }
+        return 200, copy.deepcopy(self._save(coupon))
+
+    def _promotion_code_create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        _check_params(params, {"promotion", "code", "metadata", "active", "max_redemptions", "expires_at", "customer"})
+        promotion = params.get("promotion")
+        if not isinstance(promotion, dict) or promotion.get("type") != "coupon":
+            raise _ApiError(
+                400, "Missing required param: promotion[type].", param="promotion", code="parameter_missing"
+            )
+        coupon = self._find("coupon", promotion.get("coupon"), param="promotion[coupon]")
+        code = params.get("code") or self._suffix(8).upper()
+        if not re.fullmatch(r"[A-Za-z0-9-]{1,500}", code):
+            raise _ApiError(400, "Invalid code: letters, digits and dashes only.", param="code")
+        taken = any(
+            obj["object"] == "promotion_code" and obj["active"] and obj["code"].lower() == code.lower()
+            for obj in self.objects.values()
+        )
+        if taken:
+            raise _ApiError(400, "An active promotion code with `code` already exists.", param="code")
+        promotion_code = {
+            "id": self._id("promo_"),
+            "object": "promotion_code",
+            "active": _bool(params.get("active", True), "active"),
+            "code": code,
+            "created": self._tick(),
+            "customer": params.get("customer"),
+            "expires_at": None,
+            "livemode": False,
+            "max_redemptions": None,
+            "metadata": _metadata(params.get("metadata")),
+            "promotion": {"coupon": coupon["id"], "type": "coupon"},
+            "restrictions": {
+                "first_time_transaction": False,
+                "minimum_amount": None,
+                "minimum_amount_currency": None,
+            },
+            "times_redeemed": 0,
+        }
+        return 200, copy.deepcopy(self._save(promotion_code))
 
     def _portal_session_create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         _check_params(params, {"customer", "return_url", "flow_data", "locale", "configuration"})
@@ -887,6 +1132,7 @@ class StripeEmulator(stripe.HTTPClient):
                 "metadata",
                 "cancellation_details",
                 "payment_behavior",
+                "discounts",
             },
         )
         subscription = self._find("subscription", subscription_id)
@@ -897,6 +1143,8 @@ class StripeEmulator(stripe.HTTPClient):
         invoice = None
         if "metadata" in params:
             subscription["metadata"] = _merge_metadata(subscription["metadata"], params["metadata"])
+        if "discounts" in params:
+            self._subscription_discount(subscription, params["discounts"])
         if isinstance(params.get("cancellation_details"), dict):
             for field in ("comment", "feedback"):
                 if field in params["cancellation_details"]:
@@ -926,6 +1174,19 @@ class StripeEmulator(stripe.HTTPClient):
         if invoice is not None:
             self._emit("invoice.paid" if invoice["status"] == "paid" else "invoice.payment_failed", invoice)
         return 200, copy.deepcopy(subscription)
+
+    def _subscription_discount(self, subscription: dict[str, Any], discounts: Any) -> None:
+        """``discounts=[{coupon}]``: the coupon applies to the next invoice (duration once); '' removes it."""
+        billing = self._billing[subscription["id"]]
+        if not discounts:
+            billing.pop("coupon", None)
+            subscription["discounts"] = []
+            return
+        if not isinstance(discounts, list) or len(discounts) != 1 or not isinstance(discounts[0], dict):
+            raise _ApiError(400, "The emulator supports one coupon per subscription.", param="discounts")
+        coupon = self._find("coupon", discounts[0].get("coupon"), param="discounts[0][coupon]")
+        billing["coupon"] = coupon["id"]
+        subscription["discounts"] = [self._id("di_")]
 
     def _new_price_param(self, subscription: dict[str, Any], params: dict[str, Any], prefix: str):
         items = params["items"]
@@ -1273,11 +1534,14 @@ class StripeEmulator(stripe.HTTPClient):
         created: int,
         period_start: int,
         period_end: int,
+        coupon: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """A finalized (open) invoice for the subscription; the customer's credit balance is applied."""
+        """A finalized (open) invoice for the subscription; a coupon, then the customer's credit balance apply."""
         customer = self.objects[subscription["customer"]]
         invoice_id = self._id("in_")
         invoice = self._invoice_body(invoice_id, subscription, lines, billing_reason, created, period_start, period_end)
+        if coupon is not None:
+            self._discount_invoice(invoice, coupon)
         token = self._suffix(60)
         invoice.update(
             status="open",
@@ -1746,7 +2010,13 @@ class StripeEmulator(stripe.HTTPClient):
                 line = self._period_line(
                     subscription, price, quantity, item["current_period_start"], item["current_period_end"], trial=trial
                 )
-                invoice = self._new_invoice(subscription, [line], "subscription_create", at, at, at)
+                coupon = self.objects[session["discounts"][0]["coupon"]] if session["discounts"] else None
+                if coupon is not None and trial:
+                    # A first-period discount on a trial waits for the first paid invoice.
+                    self._billing[subscription["id"]]["coupon"] = coupon["id"]
+                    subscription["discounts"] = [self._id("di_")]
+                    coupon = None
+                invoice = self._new_invoice(subscription, [line], "subscription_create", at, at, at, coupon=coupon)
                 self._settle(invoice, succeed=True, at=at)
                 session.update(
                     status="complete",
@@ -1761,9 +2031,15 @@ class StripeEmulator(stripe.HTTPClient):
                 self._emit("invoice.paid", invoice)
             else:
                 payment_intent = self._payment_intent(
-                    customer["id"], price["unit_amount"] * quantity, price["currency"], "Checkout payment", at
+                    customer["id"], session["amount_total"], price["currency"], "Checkout payment", at
                 )
+                payment_intent["metadata"] = dict(config.get("payment_intent_metadata") or {})
                 self._attempt(payment_intent, succeed=True, at=at)
+                self.objects[payment_intent["latest_charge"]]["metadata"] = dict(payment_intent["metadata"])
+                for discount in session["discounts"]:
+                    for object_id in (discount["coupon"], discount["promotion_code"]):
+                        if object_id:
+                            self.objects[object_id]["times_redeemed"] += 1
                 session.update(status="complete", payment_status="paid", payment_intent=payment_intent["id"])
                 self._emit("checkout.session.completed", session)
             return copy.deepcopy(self.events[mark:])
@@ -1843,7 +2119,12 @@ class StripeEmulator(stripe.HTTPClient):
         lines = billing["pending"] + [self._period_line(subscription, item["price"], item["quantity"], start, end)]
         billing["pending"] = []
         at = self._tick()
-        invoice = self._new_invoice(subscription, lines, "subscription_cycle", at, previous_start, previous_end)
+        coupon = self.objects.get(billing.pop("coupon", ""))
+        invoice = self._new_invoice(
+            subscription, lines, "subscription_cycle", at, previous_start, previous_end, coupon=coupon
+        )
+        if coupon is not None:
+            subscription["discounts"] = []  # duration once: used up
         self._settle(invoice, succeed=succeed, at=at)
         subscription["status"] = "active" if succeed else "past_due"
         if before["status"] == "trialing":

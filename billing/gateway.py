@@ -170,6 +170,96 @@ def checkout_session_create(*, params: dict[str, Any], key: str) -> stripe.check
     return _call(client().v1.checkout.sessions.create, params, key=key)
 
 
+def payment_checkout_session_create(
+    *,
+    customer_id: str,
+    name: str,
+    amount_minor: int,
+    currency: str,
+    metadata: dict[str, str],
+    success_url: str,
+    cancel_url: str,
+    expires_at: int,
+    key: str,
+    promotion_code_id: str = "",
+) -> stripe.checkout.Session:
+    """A one-time payment (mode=payment) for an amount priced here, not in the catalog (price_data).
+
+    ``metadata`` is copied to the PaymentIntent too, so the charge can be tied back to what was bought.
+    A promotion code is pre-applied (Stripe does not allow it together with allow_promotion_codes).
+    """
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "customer": customer_id,
+        "client_reference_id": metadata.get("offer_redemption_id", ""),
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": amount_minor,
+                    "product_data": {"name": name},
+                },
+                "quantity": 1,
+            }
+        ],
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "expires_at": expires_at,
+    }
+    if promotion_code_id:
+        params["discounts"] = [{"promotion_code": promotion_code_id}]
+    return _call(client().v1.checkout.sessions.create, params, key=key)
+
+
+def coupon_create(
+    *,
+    name: str,
+    metadata: dict[str, str],
+    key: str,
+    percent_off: int | None = None,
+    amount_off_minor: int | None = None,
+    currency: str = "",
+) -> stripe.Coupon:
+    """A one-time discount: percent off, or an amount off in minor units of ``currency``."""
+    params: dict[str, Any] = {"name": name[:40], "duration": "once", "metadata": metadata}
+    if percent_off:
+        params["percent_off"] = percent_off
+    else:
+        params["amount_off"] = amount_off_minor
+        params["currency"] = currency.lower()
+    return _call(client().v1.coupons.create, params, key=key)
+
+
+def promotion_code_create(*, coupon_id: str, code: str, metadata: dict[str, str], key: str) -> stripe.PromotionCode:
+    """The code a customer types (or that Checkout pre-applies) for a coupon."""
+    params = {"promotion": {"type": "coupon", "coupon": coupon_id}, "code": code, "metadata": metadata}
+    return _call(client().v1.promotion_codes.create, params, key=key)
+
+
+def customer_balance_credit(
+    *, customer_id: str, amount_minor: int, currency: str, description: str, metadata: dict[str, str], key: str
+):
+    """Credit the customer's balance (a negative balance transaction): Stripe takes it off their next invoices."""
+    params = {
+        "amount": -abs(amount_minor),
+        "currency": currency.lower(),
+        "description": description[:350],
+        "metadata": metadata,
+    }
+    return _call_id(client().v1.customers.balance_transactions.create, customer_id, params, key=key)
+
+
+def customer_card_expiry(*, customer_id: str) -> tuple[int, int] | None:
+    """(year, month) the customer's saved card expires, or None without a card (renewal reminders ask to update)."""
+    cards = _call_id(client().v1.customers.payment_methods.list, customer_id, {"type": "card", "limit": 1})
+    if not cards.data:
+        return None
+    card = cards.data[0].card
+    return int(card.exp_year), int(card.exp_month)
+
+
 def billing_portal_session_create(*, customer_id: str, return_url: str, flow: dict | None = None):
     params: dict[str, Any] = {"customer": customer_id, "return_url": return_url}
     if flow:

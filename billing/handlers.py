@@ -46,8 +46,16 @@ def _result(found, note: str) -> Outcome:
 
 @handles("checkout.session.completed")
 def checkout_completed(event: dict) -> Outcome:
-    """Access follows the subscription events; this only confirms the session was ours."""
+    """Access follows the subscription events; this only confirms the session was ours.
+
+    A payment-mode session of a member offer records the sale (once, however often it is delivered).
+    """
     session = event["data"]["object"]
+    if session.get("mode") == "payment" and (session.get("metadata") or {}).get("offer_redemption_id"):
+        from offers.services.redemptions import redemption_payment_confirm
+
+        redemption, note = redemption_payment_confirm(stripe_session=session)
+        return _result(redemption, note)
     reference = session.get("client_reference_id") or ""
     membership = Membership.objects.filter(pk=int(reference)).first() if reference.isdigit() else None
     if membership is None or session.get("mode") != "subscription":
@@ -67,7 +75,12 @@ def subscription_changed(event: dict) -> Outcome:
 
 @handles("invoice.paid")
 def invoice_paid(event: dict) -> Outcome:
+    """Mirror the invoice; a referred friend's first successful payment credits the referrer (once)."""
+    from automations.services.referrals import referral_reward_for_invoice
+
     invoice, note = invoice_apply(stripe_invoice=event["data"]["object"])
+    if invoice is not None:
+        note = f"{note} {referral_reward_for_invoice(stripe_invoice=event['data']['object'])}".strip()
     return _result(invoice, note)
 
 

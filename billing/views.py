@@ -48,12 +48,18 @@ def club_billing(request, slug):
 
 
 def start_checkout(request, membership: Membership):
-    """Send the member to Stripe Checkout (or the demo checkout); used by Join and 'Complete payment'."""
+    """Send the member to Stripe Checkout (or the demo checkout); used by Join and 'Complete payment'.
+
+    A referral link or a comeback offer remembered in the session becomes a one-time coupon (automations).
+    """
+    from automations.services.referrals import checkout_coupon_for
+
     try:
         url = subscription_services.checkout_session_start(
             membership=membership,
             success_url=request.build_absolute_uri(reverse("billing:checkout-success", args=[membership.club.slug])),
             cancel_url=request.build_absolute_uri(reverse("billing:checkout-cancel", args=[membership.club.slug])),
+            coupon_id=checkout_coupon_for(membership=membership, session=request.session),
         )
     except BILLING_ERRORS as error:
         messages.error(request, _("Payment could not start: %(error)s") % {"error": error})
@@ -96,6 +102,9 @@ def _member_action(request, slug, action, success_message: str):
 @login_required
 @require_POST
 def subscription_cancel(request, slug):
+    if request.POST.get("ask_why"):
+        # The billing page's button: first ask why, and show the club's save offer (automations).
+        return redirect("automations:cancel-membership", slug=slug)
     return _member_action(
         request,
         slug,
@@ -169,6 +178,8 @@ def demo_checkout(request, session_id):
         session = demo_checkout_session(session_id)
     except BillingError as error:
         raise Http404 from error
+    if session.get("mode") == "payment":
+        return _demo_payment_checkout(request, session)
     membership_id = (session.get("metadata") or {}).get("membership_id", "")
     membership = get_object_or_404(
         Membership.objects.select_related("club", "plan"), pk=int(membership_id or 0), user=request.user
@@ -181,3 +192,23 @@ def demo_checkout(request, session_id):
             return redirect("billing:club-billing", slug=membership.club.slug)
     context = {"session": session, "membership": membership, "club": membership.club}
     return render(request, "billing/demo_checkout.html", context)
+
+
+def _demo_payment_checkout(request, session: dict):
+    """A one-time payment (a member offer): only the member who opened it may confirm it."""
+    from offers.models import Redemption
+
+    redemption_id = (session.get("metadata") or {}).get("offer_redemption_id", "")
+    redemption = get_object_or_404(
+        Redemption.objects.select_related("offer__club"),
+        pk=int(redemption_id) if redemption_id.isdigit() else 0,
+        user=request.user,
+    )
+    if request.method == "POST":
+        try:
+            return redirect(demo_checkout_complete(session["id"]))
+        except BillingError as error:
+            messages.error(request, str(error))
+            return redirect(redemption.offer.get_absolute_url())
+    context = {"session": session, "redemption": redemption, "offer": redemption.offer, "club": redemption.offer.club}
+    return render(request, "offers/demo_checkout.html", context)

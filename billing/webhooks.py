@@ -12,10 +12,12 @@ from django.views.decorators.http import require_POST
 
 from billing import gateway
 from billing.services.events import webhook_event_store
+from config.ratelimit import rate_limit
 
 
 @csrf_exempt
 @require_POST
+@rate_limit(action="stripe-webhook", key="ip", rate="60/m", failures_only=True)  # signed events never count
 def stripe_webhook(request):
     try:
         event = gateway.event_from_webhook(

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin import StaffAuditMixin
 from billing.services.audit import staff_action_record
 from clubs.exceptions import MembershipError
 from clubs.forms import ClubAdminForm
@@ -30,7 +31,7 @@ class PlanInline(admin.TabularInline):
 
 
 @admin.register(Club)
-class ClubAdmin(admin.ModelAdmin):
+class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
     form = ClubAdminForm
     fieldsets = [
         (None, {"fields": ["name", "slug", "tagline", "description", "cover_image"]}),
@@ -46,7 +47,7 @@ class ClubAdmin(admin.ModelAdmin):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(StaffAuditMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "club",
@@ -83,7 +84,7 @@ class ComplimentaryForm(forms.Form):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(StaffAuditMixin, admin.ModelAdmin):
     actions = ["end_complimentary"]
     list_display = [
         "user",
@@ -161,15 +162,9 @@ class MembershipAdmin(admin.ModelAdmin):
         if change and "status" in form.changed_data:
             obj.status = form.initial["status"]
             super().save_model(request, obj, form, change)
+            # The audit row (status before and after) is written by StaffAuditMixin.save_related.
             membership_transition(
                 membership=obj, to_status=new_status, actor=request.user, reason=str(_("Changed in admin"))
-            )
-            staff_action_record(
-                actor=request.user,
-                action="membership_status",
-                target=obj,
-                before={"status": form.initial["status"]},
-                after={"status": new_status},
             )
         else:
             super().save_model(request, obj, form, change)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from clubs.formatting import native_digits
 from clubs.money import CURRENCY_CHOICES
 from members.models import TIME_ZONE_CHOICES
 
@@ -42,6 +43,12 @@ class Club(models.Model):
     )
     leaders = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="led_clubs", blank=True, verbose_name=_("leaders")
+    )
+    max_offer_emails_per_week = models.PositiveSmallIntegerField(
+        _("offer emails per member per week"),
+        default=2,
+        validators=[MaxValueValidator(14)],
+        help_text=_("Members who received this many offer emails in the last 7 days are skipped."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -72,7 +79,7 @@ def period_label(interval: str, interval_count: int) -> str:
         PlanInterval.MONTH: lambda n: ngettext("month", "%(count)d months", n),
         PlanInterval.YEAR: lambda n: ngettext("year", "%(count)d years", n),
     }
-    return labels[PlanInterval(interval)](interval_count) % {"count": interval_count}
+    return native_digits(labels[PlanInterval(interval)](interval_count) % {"count": interval_count})
 
 
 # How many months one interval is, for per-month comparisons between plans.

@@ -1,15 +1,18 @@
 """Money is integer minor units plus an ISO currency code, exactly as Stripe stores it."""
 
+import copy
 from decimal import Decimal
 
-from django.utils.formats import number_format
+from babel import Locale
+from babel.numbers import get_currency_symbol
+
+from clubs.formatting import babel_locale, native_digits, numbering_system
 
 # Stripe's lists: https://docs.stripe.com/currencies (zero- and three-decimal currencies).
 ZERO_DECIMAL_CURRENCIES = frozenset(
     ["BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"]
 )
 THREE_DECIMAL_CURRENCIES = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 CURRENCY_CHOICES = [
     (code, code)
@@ -54,10 +57,32 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-currency_exponent(currency))
 
 
-def format_money(amount_minor: int, currency: str) -> str:
-    """Format for display with the active locale's digits and separators; never for storage."""
-    exponent = currency_exponent(currency)
-    number = number_format(to_major(amount_minor, currency), decimal_pos=exponent, use_l10n=True)
+def format_money(amount_minor: int, currency: str, *, language: str | None = None) -> str:
+    """Format for display in the active (or given) language; never for storage.
+
+    CLDR (through Babel) places the club's currency symbol for the locale ("$48.00" in English, "48,00 $" in
+    German, the amount in Arabic-Indic digits then "US$" in Arabic); the decimals follow Stripe's exponent for
+    the currency, and the digits are the locale's own.
+    """
     code = currency.upper()
-    symbol = CURRENCY_SYMBOLS.get(code)
-    return f"{symbol}{number}" if symbol else f"{number}\u00a0{code}"
+    exponent = currency_exponent(code)
+    locale = Locale.parse(babel_locale(language))
+    pattern = copy.copy(locale.currency_formats["standard"])
+    pattern.frac_prec = (exponent, exponent)
+    system = numbering_system(language)
+    text = pattern.apply(
+        to_major(amount_minor, code), locale, currency=code, currency_digits=False, numbering_system=system
+    )
+    text = _space_letter_symbol(text, get_currency_symbol(code, locale=locale))
+    return native_digits(text, language)
+
+
+def _space_letter_symbol(text: str, symbol: str) -> str:
+    """CLDR's currency spacing, which Babel leaves out: "AED\u00a027.00", never "AED27.00"."""
+    if symbol[-1:].isalpha():
+        for digit in "0123456789":
+            text = text.replace(symbol + digit, f"{symbol}\u00a0{digit}")
+    if symbol[:1].isalpha():
+        for digit in "0123456789":
+            text = text.replace(digit + symbol, f"{digit}\u00a0{symbol}")
+    return text

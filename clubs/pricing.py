@@ -9,6 +9,7 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
+from clubs.formatting import format_number
 from clubs.models import Plan
 
 
@@ -29,7 +30,7 @@ class PlanPricing:
 
     @property
     def saving_label(self) -> str:
-        return _("Save %(percent)s%%") % {"percent": self.saving_percent}
+        return _("Save %(percent)s%%") % {"percent": format_number(self.saving_percent)}
 
 
 def plan_pricing(plans: list[Plan]) -> list[PlanPricing]:

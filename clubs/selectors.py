@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from clubs.models import Club, Membership, MembershipStatus, Plan
+from members.middleware import activate_club_language
 from members.models import User
 
 
@@ -39,9 +40,12 @@ def club_get_by_slug(*, slug: str, with_plans: bool = False) -> Club:
     """Any club by its link, listed or not (unlisted means 'not in the directory')."""
     clubs = Club.objects.prefetch_related(_active_plans()) if with_plans else Club.objects.all()
     try:
-        return clubs.get(slug=slug)
+        club = clubs.get(slug=slug)
     except Club.DoesNotExist as exc:
         raise Http404 from exc
+    # Every club page loads its club here, so this is where a visitor without a language gets the club's.
+    activate_club_language(club)
+    return club
 
 
 def membership_has_access(*, membership: Membership) -> bool:

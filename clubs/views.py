@@ -17,6 +17,9 @@ from clubs.models import MembershipStatus, Plan
 from clubs.permissions import club_viewer, user_leads_club
 from clubs.pricing import plan_pricing
 from clubs.services import membership_request
+from events.selectors import occurrences_next_for_club_home
+from feed.selectors import club_home_feed
+from offers.selectors import offer_current_for_home
 
 MEMBERS_ON_HOME = 12
 ROSTER_PAGE_SIZE = 50
@@ -80,6 +83,9 @@ def club_home(request, slug):
         "leaders": club.leaders.order_by("display_name", "email"),
         "recent_members": selectors.club_members_with_access(club=club, limit=MEMBERS_ON_HOME),
         "member_count": selectors.club_member_count(club=club),
+        "feed_summary": club_home_feed(club=club, viewer=viewer),
+        "next_events": occurrences_next_for_club_home(club=club),
+        "current_offers": offer_current_for_home(club=club),
     }
     return render(request, "clubs/club_home.html", context)
 

@@ -4,18 +4,29 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from billing.admin import billing_overview
+from config.admin_access import admin_login
+from config.email import tracking_webhook_urlpatterns
+from config.health import healthz
+
+# Staff log in through allauth (two-factor step, rate limits), never through the admin's own form.
+admin.site.login = admin_login(admin.site.login)
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/billing/overview/", admin.site.admin_view(billing_overview), name="billing-overview"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("account/", include("members.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Bounce and complaint webhooks of the email provider: /anymail/<provider>/tracking/ (basic auth).
+    path("anymail/", include(tracking_webhook_urlpatterns())),
     # Avatars and club covers are public by design; member-only media get checked views of their own.
     re_path(r"^media/(?P<path>(?:avatars|club-covers)/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
     path("", include("billing.urls")),
     path("", include("events.urls")),
     path("", include("feed.urls")),
     path("", include("offers.urls")),
+    path("", include("analytics.urls")),
+    path("", include("automations.urls")),
     path("", include("clubs.urls")),
 ]

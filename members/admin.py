@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from members.models import User
+from members.models import EmailSuppression, User
 
 
 @admin.register(User)
@@ -22,3 +22,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(EmailSuppression)
+class EmailSuppressionAdmin(admin.ModelAdmin):
+    """Addresses offers and automations skip; staff may add one by hand or delete one to send again."""
+
+    list_display = ["email", "reason", "provider", "created_at", "updated_at"]
+    list_filter = ["reason", "provider", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["email", "event_id", "description"]
+    readonly_fields = ["provider", "event_id", "description", "created_at", "updated_at"]
+    date_hierarchy = "created_at"

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MembersConfig(AppConfig):
     name = "members"
     verbose_name = _("Members")
+
+    def ready(self):
+        # Bounce and complaint webhooks of the email provider (django-anymail) suppress the address.
+        from members import signals  # noqa: F401

@@ -19,6 +19,7 @@ class ProfileForm(forms.ModelForm):
             "email_event_reminders",
             "email_offers",
             "email_club_news",
+            "email_activity_digest",
         ]
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"})}
         help_texts = {

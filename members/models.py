@@ -53,6 +53,7 @@ class User(AbstractUser):
     email_event_reminders = models.BooleanField(_("event reminders by email"), default=True)
     email_offers = models.BooleanField(_("member offers by email"), default=True)
     email_club_news = models.BooleanField(_("club news by email"), default=True)
+    email_activity_digest = models.BooleanField(_("digest of cheers and comments on my posts by email"), default=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -77,3 +78,35 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.public_name
+
+
+class SuppressionReason(models.TextChoices):
+    BOUNCED = "bounced", _("Bounced")
+    COMPLAINED = "complained", _("Marked as spam")
+    REJECTED = "rejected", _("Rejected by the provider")
+    UNSUBSCRIBED = "unsubscribed", _("Unsubscribed at the provider")
+    MANUAL = "manual", _("Added by staff")
+
+
+class EmailSuppression(models.Model):
+    """An address we must not send offers or automated mail to, because its mailbox told us so.
+
+    Written by the email provider's bounce and complaint webhooks (config/email.py) or by staff.
+    The address is stored lower-cased, like User.email, so lookups are exact matches.
+    """
+
+    email = models.EmailField(_("email address"), unique=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=SuppressionReason.choices)
+    provider = models.CharField(_("provider"), max_length=40, blank=True)
+    event_id = models.CharField(_("provider event id"), max_length=200, blank=True)
+    description = models.CharField(_("details"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("suppressed at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("last event"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("email suppression")
+        verbose_name_plural = _("email suppressions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_reason_display()})"

@@ -22,16 +22,19 @@ from tests.access import (
     own_membership_only,
     signed_in,
 )
+from tests.analytics.access_pages import PAGES as ANALYTICS_PAGES
+from tests.automations.access_pages import PAGES as AUTOMATION_PAGES
 from tests.conftest import ROLES
 from tests.events.access_pages import PAGES as EVENT_PAGES
 from tests.factories import MembershipFactory, UserFactory
 from tests.feed.access_pages import PAGES as FEED_PAGES
 from tests.offers.access_pages import PAGES as OFFER_PAGES
 
-APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers")
+APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers", "analytics", "automations")
 
 CORE_PAGES = [
     Page("club-directory", lambda club: reverse("clubs:club-directory"), everyone(200)),
+    Page("healthz", lambda club: reverse("healthz"), everyone(200)),
     Page("club-detail", club_detail, everyone(200)),
     Page("club-join", join_url, {**signed_in(200), "member": club_home}),
     Page("club-join-post", join_url, {**signed_in(CHECKOUT), "member": club_home}, method="post"),
@@ -106,7 +109,7 @@ CORE_PAGES = [
         {**everyone(lambda club: reverse("admin:login") + "?next=/admin/clubs/membership/"), "staff": 200},
     ),
 ]
-PAGES = CORE_PAGES + EVENT_PAGES + FEED_PAGES + OFFER_PAGES
+PAGES = CORE_PAGES + EVENT_PAGES + FEED_PAGES + OFFER_PAGES + ANALYTICS_PAGES + AUTOMATION_PAGES
 
 
 @pytest.mark.parametrize("role", ROLES)

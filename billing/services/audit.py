@@ -1,5 +1,10 @@
 """The staff audit trail (after pretix's log_action): every staff change leaves a row."""
 
+from datetime import date, datetime, time
+
+from django.db.models import Model, QuerySet
+from django.db.models.fields.files import FieldFile
+
 from billing.models import StaffAction
 from members.models import User
 
@@ -15,3 +20,27 @@ def staff_action_record(
         after=after or {},
         note=str(note)[:255],
     )
+
+
+def audit_value(value):
+    """A JSON-safe, human-readable form of a field value for the before/after columns."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Model):
+        return f"{value} (#{value.pk})"
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, QuerySet | list | tuple | set):
+        return sorted((audit_value(item) for item in value), key=str)
+    if isinstance(value, date | datetime | time):
+        return value.isoformat()
+    return str(value)
+
+
+def audit_fields(data: dict, fields) -> dict:
+    return {field: audit_value(data.get(field)) for field in fields}
+
+
+def model_snapshot(obj: Model) -> dict:
+    """Every concrete field of a row as it is in the database now (what a delete takes away)."""
+    return {field.name: audit_value(getattr(obj, field.name)) for field in obj._meta.concrete_fields}

@@ -1,5 +1,7 @@
 """Staff refunds: full or partial, with a reason, through Stripe; the webhook records the result."""
 
+from django.utils.translation import gettext as _
+
 from billing import gateway
 from billing.exceptions import BillingError
 from billing.models import Invoice
@@ -19,16 +21,18 @@ def _payment_intent_of(invoice: Invoice) -> str:
                 invoice.save(update_fields=["stripe_payment_intent_id", "updated_at"])
                 break
     if not invoice.stripe_payment_intent_id:
-        raise BillingError("This invoice has no card payment to refund.")
+        raise BillingError(_("This invoice has no card payment to refund."))
     return invoice.stripe_payment_intent_id
 
 
 def invoice_refund(*, invoice: Invoice, amount_minor: int, reason: str, note: str, actor: User) -> None:
     """Ask Stripe to refund part or all of what is left of an invoice's payment."""
     if reason not in REFUND_REASONS:
-        raise BillingError("Choose a refund reason.")
+        raise BillingError(_("Choose a refund reason."))
     if not 0 < amount_minor <= invoice.refundable_minor:
-        raise BillingError(f"The amount must be between 1 and {invoice.refundable_minor} (minor units).")
+        raise BillingError(
+            _("The amount must be between 1 and %(most)s (minor units).") % {"most": invoice.refundable_minor}
+        )
     payment_intent = _payment_intent_of(invoice)
     refund = gateway.refund_create(
         payment_intent_id=payment_intent,

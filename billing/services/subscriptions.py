@@ -66,14 +66,17 @@ def customer_for_user(*, user: User) -> StripeCustomer:
         return StripeCustomer.objects.get(user=user)
 
 
-def checkout_session_start(*, membership: Membership, success_url: str, cancel_url: str) -> str:
+def checkout_session_start(*, membership: Membership, success_url: str, cancel_url: str, coupon_id: str = "") -> str:
     """Open a Stripe Checkout Session (subscription mode) for a pending membership; returns its URL.
+
+    ``coupon_id`` pre-applies a one-time discount (a referral or comeback offer, see automations); Stripe
+    then refuses typed promotion codes on the same session.
 
     The session carries the membership id twice (client_reference_id and metadata) so the webhook
     can tie the payment back even when the account is shared with other products.
     """
     if membership.status not in (MembershipStatus.PENDING, MembershipStatus.CANCELED, MembershipStatus.EXPIRED):
-        raise BillingError("This membership does not need a payment.")
+        raise BillingError(_("This membership does not need a payment."))
     plan = membership.plan
     price = active_price_for(plan=plan)
     customer = customer_for_user(user=membership.user)
@@ -92,12 +95,17 @@ def checkout_session_start(*, membership: Membership, success_url: str, cancel_u
         "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
         "cancel_url": cancel_url,
     }
+    key_parts: list = [membership.pk, plan.pk]
+    if coupon_id:
+        del params["allow_promotion_codes"]
+        params["discounts"] = [{"coupon": coupon_id}]
+        key_parts.append(coupon_id)
     # A double click within the window gets the same session rather than a second one; once a
     # checkout has produced a subscription, the count changes and a rejoin gets a fresh session.
     window = int(time.time() // CHECKOUT_KEY_WINDOW_SECONDS)
     attempt = membership.subscriptions.count()
     session = gateway.checkout_session_create(
-        params=params, key=gateway.idempotency_key("checkout", membership.pk, plan.pk, attempt, window)
+        params=params, key=gateway.idempotency_key("checkout", *key_parts, attempt, window)
     )
     return session.url
 

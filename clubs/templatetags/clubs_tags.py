@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django import forms, template
 
+from clubs.formatting import format_date, format_number, native_digits
 from clubs.money import format_money
 
 register = template.Library()
@@ -8,6 +11,29 @@ register = template.Library()
 @register.simple_tag
 def money(amount_minor: int, currency: str) -> str:
     return format_money(amount_minor, currency)
+
+
+@register.filter
+def number(value) -> str:
+    """A count in the active language's grouping and digits: ``{{ member_count|number }}``."""
+    if value in (None, ""):
+        return ""
+    try:
+        return format_number(Decimal(str(value)) if isinstance(value, str) else value)
+    except (ArithmeticError, TypeError, ValueError):  # a template filter shows what it cannot format, never fails
+        return str(value)
+
+
+@register.filter(expects_localtime=True)
+def localdate(value, format_name: str = "DATE_FORMAT") -> str:
+    """``{{ when|localdate }}`` or ``{{ when|localdate:"DATETIME_FORMAT" }}``: Django's date filter, native digits."""
+    return format_date(value, format_name)
+
+
+@register.filter(name="native_digits")
+def native_digits_filter(value) -> str:
+    """Already formatted text (a time, a page number) in the active language's digits."""
+    return native_digits(value)
 
 
 @register.filter

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.sites",
     "django.contrib.humanize",
     "django_htmx",
+    "anymail",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -48,10 +49,14 @@ INSTALLED_APPS = [
     "events",
     "feed",
     "offers",
+    "analytics",
+    "automations",
 ]
 
 MIDDLEWARE = [
+    "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.admin_access.StaffMfaMiddleware",
+    "config.ratelimit.PostRateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,13 +139,34 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = "UTC"
+# Offer emails go to their own queue, so a 50,000-member send never delays webhooks or reminders.
+CELERY_TASK_ROUTES = {"offers.tasks.send_offer_batch": {"queue": "email"}}
 CELERY_BEAT_SCHEDULE = {
+    "offers-reconcile-sends": {
+        "task": "offers.tasks.reconcile_offer_sends",
+        "schedule": env.int("OFFER_RECONCILE_SECONDS", default=60),
+    },
+    "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 60.0},
     "stripe-reconcile": {"task": "billing.tasks.reconcile_stripe", "schedule": crontab(hour=3, minute=15)},
     "expire-complimentary-memberships": {
         "task": "clubs.tasks.expire_complimentary_memberships",
         "schedule": crontab(hour=0, minute=10),
     },
+    "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute="*/5")},
+    "feed-activity-digest": {"task": "feed.tasks.send_activity_digests", "schedule": crontab(hour=17, minute=30)},
+    "analytics-metric-snapshots": {
+        "task": "analytics.tasks.take_metric_snapshots",
+        "schedule": crontab(hour=0, minute=40),
+    },
+    "analytics-nps-surveys": {"task": "analytics.tasks.send_nps_surveys", "schedule": crontab(hour=10, minute=0)},
+    # One dispatcher for every return-path automation of every club (automations/services/triggers.py).
+    "automations-run": {"task": "automations.tasks.run_automations", "schedule": crontab(minute=7)},
 }
+
+# How late a time-based automation (welcome, day-7 nudge, after an event) may still fire after its moment.
+AUTOMATION_CATCH_UP_DAYS = env.int("AUTOMATION_CATCH_UP_DAYS", default=3)
+# How long the last win-back stage stays open before a member who left is left alone.
+AUTOMATION_WIN_BACK_LAST_STAGE_DAYS = env.int("AUTOMATION_WIN_BACK_LAST_STAGE_DAYS", default=30)
 
 # --- Auth and accounts ----------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
@@ -179,9 +207,27 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Staff need TOTP to open the admin (config/admin_access.py); production turns it on.
+REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=False)
+# Behind N proxies that append to X-Forwarded-For, the client address is the N-th from the end.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# --- Security headers and rate limits (config/security.py, config/ratelimit.py) --------------
+CSP_FORM_ACTION_HOSTS = env.list(
+    "CSP_FORM_ACTION_HOSTS", default=["https://checkout.stripe.com", "https://billing.stripe.com"]
+)
+CSP_REPORT_URI = env("CSP_REPORT_URI", default="")
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMIT_DEFAULT = env("RATE_LIMIT_DEFAULT", default="120/m")  # every POST without a limit of its own
+RATE_LIMITS: dict[str, str] = {}  # action name -> rate, overriding the rate written at the decorator
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+from config.email import email_settings  # noqa: E402
+
+# SMTP from EMAIL_URL, or an API provider from ANYMAIL_PROVIDER (config/email.py).
+EMAIL_CONFIG = email_settings(env, default_url="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Returnpath <noreply@returnpath.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -195,6 +241,8 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("de", _("German")), ("fa", _("Persian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date patterns Django lacks for a language (clubs/formats/<lang>/formats.py); the rest are Django's.
+FORMAT_MODULE_PATH = ["clubs.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -216,14 +264,51 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Product rules --------------------------------------------------------------------------
 AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 CLUB_COVER_MAX_BYTES = env.int("CLUB_COVER_MAX_BYTES", default=5 * 1024 * 1024)
+# Feed photos: refused above this size; stored re-encoded at two sizes (longest side, in pixels).
+FEED_PHOTO_MAX_BYTES = env.int("FEED_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+FEED_PHOTO_MAX_SIDE = 1600
+FEED_PHOTO_FEED_SIDE = 800
+OFFER_IMAGE_MAX_BYTES = env.int("OFFER_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Offer emails: recipients per batch (one SMTP connection each), how long a worker holds a batch
+# before the reconciler may hand it to another, and how long Checkout holds a unit of a limited offer.
+OFFER_BATCH_SIZE = env.int("OFFER_BATCH_SIZE", default=500)
+OFFER_BATCH_LEASE_SECONDS = env.int("OFFER_BATCH_LEASE_SECONDS", default=120)
+# A batch still pending this long after it was due lost its broker message (Redis restarted): re-queue it.
+OFFER_BATCH_PENDING_SECONDS = env.int("OFFER_BATCH_PENDING_SECONDS", default=600)
+OFFER_BATCH_MAX_ATTEMPTS = env.int("OFFER_BATCH_MAX_ATTEMPTS", default=8)
+OFFER_RESERVATION_MINUTES = env.int("OFFER_RESERVATION_MINUTES", default=30)
 
 # --- Logging --------------------------------------------------------------------------------
+# LOG_FORMAT=json (production default) writes one JSON object per line with the request id.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "config.observability.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # The SDK logs every request at INFO; failures reach us as exceptions anyway.
-    "loggers": {"stripe": {"level": "WARNING"}},
+    "loggers": {
+        # The SDK logs every request at INFO; failures reach us as exceptions anyway.
+        "stripe": {"level": "WARNING"},
+        # One line per request (method, path, status, duration) is for production; runserver has its own.
+        "returnpath.request": {"level": env("REQUEST_LOG_LEVEL", default="WARNING")},
+    },
 }
+
+# --- Sentry: on only when SENTRY_DSN is set ---------------------------------------------------
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.observability import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -1,5 +1,6 @@
 """Production: everything secret comes from the environment; HTTPS only."""
 
+from config.email import email_settings
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
@@ -24,5 +25,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_CONFIG = email_settings(env, default_url="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+
+# /healthz answers plain HTTP too: load balancers probe the backend directly, not through TLS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=True)
+
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")  # noqa: F405
+LOGGING["loggers"]["returnpath.request"]["level"] = env("REQUEST_LOG_LEVEL", default="INFO")  # noqa: F405
+
+if not REDIS_AVAILABLE:  # noqa: F405
+    # Rate limits, the worker heartbeat and sessions-by-cache need one cache shared by every process.
+    logger.warning(  # noqa: F405
+        "Production without a reachable Redis: rate limits are counted per process and /healthz cannot see "
+        "the Celery heartbeat. Set REDIS_URL."
+    )

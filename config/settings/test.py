@@ -21,6 +21,8 @@ if REDIS_AVAILABLE:
     # Separate key space per run, so parallel runs and leftovers never collide.
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
+# Our own limits too; tests of config/ratelimit.py turn them on with the settings fixture.
+RATE_LIMITS_ENABLED = False
 # Tests sign webhook payloads with this secret; the emulator stands in for Stripe (tests/conftest.py).
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdef"  # noqa: S105

@@ -53,9 +53,9 @@ def test_no_plans_no_pricing():
     [
         (500, "USD", "$5.00"),
         (4800, "EUR", "€48.00"),
-        (1500, "JPY", "¥1500"),
-        (12345, "KWD", "12.345\u00a0KWD"),
-        (2700, "AED", "27.00\u00a0AED"),
+        (150000, "JPY", "¥150,000"),
+        (12345, "KWD", "KWD\u00a012.345"),
+        (2700, "AED", "AED\u00a027.00"),
     ],
 )
 def test_money_uses_the_currency_exponent(amount, currency, expected):

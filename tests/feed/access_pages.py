@@ -1,3 +1,132 @@
-"""Access-matrix rows for the feed app's URLs (collected by tests/test_access_matrix.py)."""
+"""Access-matrix rows for the feed app's URLs (collected by tests/test_access_matrix.py).
 
-PAGES: list = []
+Member-only: people without access to the member area get 404 for every post, comment and photo
+(anonymous people are asked to log in, except for photos, which are simply 404). The feed and the
+member profile invite non-members to join, like club home. Leaders of another club are nobody here.
+"""
+
+from django.urls import reverse
+
+from feed.models import Achievement, Comment
+from tests.access import LOGIN, Page, club_detail, everyone, signed_in
+from tests.feed.factories import AchievementFactory, CommentFactory, achievement_with_photo, member_of
+
+INSIDE = ("member", "leader", "staff")  # roles that may enter the club's member area
+
+
+def member_area(outcome, leaders_only=None) -> dict:
+    """Anonymous: log in; no access: 404; inside: ``outcome`` (leaders and staff: ``leaders_only`` if given)."""
+    expected = {**signed_in(404), **dict.fromkeys(INSIDE, outcome)}
+    if leaders_only is not None:
+        expected.update(member=404, leader=leaders_only, staff=leaders_only)
+    return expected
+
+
+def invite_to_join(outcome) -> dict:
+    """Like club home: log in first; without access, the club's page to join."""
+    return {**signed_in(club_detail), "anonymous": LOGIN, **dict.fromkeys(INSIDE, outcome)}
+
+
+def _achievement(club) -> Achievement:
+    return AchievementFactory(club=club, author=member_of(club))
+
+
+def _comment(club) -> Comment:
+    return CommentFactory(achievement=_achievement(club), author=member_of(club))
+
+
+def _latest_achievement(club) -> Achievement:
+    return Achievement.objects.filter(club=club).latest("pk")
+
+
+def achievement_url(name: str, *extra):
+    return lambda club: reverse(f"feed:{name}", args=[club.slug, _achievement(club).pk, *extra])
+
+
+def comment_url(name: str):
+    return lambda club: reverse(f"feed:{name}", args=[club.slug, _comment(club).pk])
+
+
+def detail_of_latest(suffix: str = ""):
+    return lambda club: _latest_achievement(club).get_absolute_url() + suffix
+
+
+def feed_url(club) -> str:
+    return reverse("feed:feed", args=[club.slug])
+
+
+def photo_url(size: str):
+    return lambda club: reverse("feed:achievement-photo", args=[club.slug, achievement_with_photo(club=club).pk, size])
+
+
+PAGES = [
+    Page("feed", feed_url, invite_to_join(200)),
+    Page(
+        "member-profile",
+        lambda club: reverse("feed:member-profile", args=[club.slug, member_of(club).pk]),
+        invite_to_join(200),
+    ),
+    Page("achievement-create", lambda club: reverse("feed:achievement-create", args=[club.slug]), member_area(200)),
+    # An empty post is refused with the form again (200), and nothing is created.
+    Page(
+        "achievement-create-post",
+        lambda club: reverse("feed:achievement-create", args=[club.slug]),
+        member_area(200),
+        method="post",
+    ),
+    Page("achievement-detail", achievement_url("achievement-detail"), member_area(200)),
+    # Only the author edits: nobody in the matrix wrote it.
+    Page("achievement-edit", achievement_url("achievement-edit"), signed_in(404)),
+    Page(
+        "achievement-delete",
+        achievement_url("achievement-delete"),
+        member_area(200, leaders_only=feed_url),
+        method="post",
+    ),
+    Page(
+        "achievement-cheer",
+        achievement_url("achievement-cheer"),
+        member_area(lambda club: feed_url(club) + f"#achievement-{_latest_achievement(club).pk}"),
+        method="post",
+    ),
+    Page(
+        "comment-create",
+        achievement_url("comment-create"),
+        member_area(detail_of_latest("#comment-form")),
+        method="post",
+    ),
+    Page("achievement-report", achievement_url("achievement-report"), member_area(200)),
+    Page(
+        "achievement-moderate",
+        achievement_url("achievement-moderate"),
+        member_area(200, leaders_only=detail_of_latest()),
+        method="post",
+    ),
+    Page(
+        "achievement-highlight",
+        achievement_url("achievement-highlight"),
+        member_area(200, leaders_only=detail_of_latest()),
+        method="post",
+    ),
+    Page("achievement-photo", photo_url("feed"), {**everyone(404), **dict.fromkeys(INSIDE, 200)}),
+    Page("achievement-photo-full", photo_url("full"), {**everyone(404), **dict.fromkeys(INSIDE, 200)}),
+    Page("comment-edit", comment_url("comment-edit"), signed_in(404)),
+    Page(
+        "comment-delete",
+        comment_url("comment-delete"),
+        member_area(200, leaders_only=detail_of_latest()),
+        method="post",
+    ),
+    Page("comment-report", comment_url("comment-report"), member_area(200)),
+    Page(
+        "comment-moderate",
+        comment_url("comment-moderate"),
+        member_area(200, leaders_only=detail_of_latest()),
+        method="post",
+    ),
+    Page(
+        "report-list",
+        lambda club: reverse("feed:report-list", args=[club.slug]),
+        member_area(200, leaders_only=200),
+    ),
+]

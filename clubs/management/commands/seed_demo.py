@@ -12,7 +12,10 @@ from django.utils import timezone
 
 from clubs.models import Club, Membership, MembershipStatus, Plan
 from clubs.services import membership_request, membership_transition
+from events.demo import seed_events_demo
+from feed.demo import seed_feed_demo
 from members.models import User
+from offers.demo import seed_offers_demo
 
 DEMO_PASSWORD = "returnpath-demo"
 
@@ -75,6 +78,9 @@ class Command(BaseCommand):
         yearly = healthy.plans.get(name="Yearly")
         for email, name, status in MEMBERS:
             self._membership(self._user(email, name), healthy, yearly, status, staff)
+        seed_feed_demo(club=healthy)
+        seed_events_demo(club=healthy, leader=leader)
+        seed_offers_demo(club=healthy, leader=leader)
 
         self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/accounts/login/"))
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")

@@ -1,0 +1,57 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+from django.utils.translation import gettext as _
+
+from clubs.formatting import format_number
+from clubs.money import format_money
+
+register = template.Library()
+
+
+def to_minor(value) -> int:
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@register.simple_tag
+def money_or_dash(amount_minor, currency: str) -> str:
+    """Money from a fractional amount of minor units (MRR, ARPU, LTV); "—" when unknown."""
+    if amount_minor in (None, ""):
+        return "—"
+    return format_money(to_minor(amount_minor), currency)
+
+
+@register.filter
+def percent(value, decimals: int = 1) -> str:
+    """A percentage (a Fraction or float out of 100) in the active language, "—" when unknown."""
+    if value in (None, ""):
+        return "—"
+    return _("%(value)s %%") % {"value": format_number(round(float(value), decimals), decimal_pos=decimals)}
+
+
+@register.filter
+def decimal(value, decimals: int = 1) -> str:
+    if value in (None, ""):
+        return "—"
+    return format_number(round(float(value), decimals), decimal_pos=decimals)
+
+
+@register.filter
+def signed(value) -> str:
+    """An NPS score with its sign: "+40", "-20", "0", or "—" without answers."""
+    if value in (None, ""):
+        return "—"
+    text = format_number(abs(value))
+    return f"+{text}" if value > 0 else (f"\u2212{text}" if value < 0 else text)
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def achievements_per_member(engagement, members) -> str:
+    """``{{ engagement|achievements_per_member:members_at_end }}``, two decimals, "—" without members."""
+    value = engagement.achievements_per_member(members) if engagement not in (None, "") else None
+    return decimal(value, 2)

@@ -1,0 +1,259 @@
+"""Reads for automations: settings, who may be emailed, what each automation achieved, referral stats."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from automations.models import (
+    AutomationKind,
+    AutomationSend,
+    CancellationFeedback,
+    CancellationReason,
+    ClubAutomationSettings,
+    Referral,
+    ReferralCode,
+    ReferralStatus,
+    SendStatus,
+)
+from clubs.models import Club, Membership
+from members.models import User
+from members.services import users_with_deliverable_email
+
+CAP_WINDOW = timedelta(days=7)
+
+
+def catch_up() -> timedelta:
+    """How late a time-based trigger may still fire (a beat missed during a deploy is caught up, old ones are not)."""
+    return timedelta(days=getattr(settings, "AUTOMATION_CATCH_UP_DAYS", 3))
+
+
+def automation_settings_for(*, club: Club) -> ClubAutomationSettings:
+    """The club's settings, or unsaved defaults when leaders never changed them."""
+    found = ClubAutomationSettings.objects.select_related("birthday_gift_offer").filter(club=club).first()
+    return found or ClubAutomationSettings(club=club)
+
+
+# --- Who may receive what ----------------------------------------------------------------------------
+
+PREFERENCE_FOR = {
+    AutomationKind.WELCOME: "email_club_news",
+    AutomationKind.WELCOME_NUDGE: "email_club_news",
+    AutomationKind.INACTIVITY: "email_club_news",
+    AutomationKind.BIRTHDAY: "email_club_news",
+    AutomationKind.AFTER_EVENT: "email_event_reminders",
+    AutomationKind.UPGRADE_NUDGE: "email_offers",
+    AutomationKind.WIN_BACK: "email_offers",
+    # A renewal reminder is a service message about money about to be taken: no opt-out but suppression.
+    AutomationKind.RENEWAL_REMINDER: None,
+}
+
+
+def reachable(members: QuerySet[Membership], *, kind: str) -> QuerySet[Membership]:
+    """Members whose preference allows this kind and whose address has not bounced or complained."""
+    members = members.filter(user__in=users_with_deliverable_email(User.objects.all()))
+    preference = PREFERENCE_FOR[kind]
+    return members.filter(**{f"user__{preference}": True}) if preference else members
+
+
+def offer_email_counts(*, club: Club, user_ids: list[int], now: datetime) -> dict[int, int]:
+    """Offer emails each member got from this club in the last 7 days: the offers app's deliveries plus ours.
+
+    The same window and the same rule (not failed) as offers.selectors.offer_audience, so both apps share one cap.
+    """
+    since = now - CAP_WINDOW
+    counts: dict[int, int] = dict.fromkeys(user_ids, 0)
+    offer_delivery = apps.get_model("offers", "OfferDelivery")
+    rows = (
+        offer_delivery.objects.filter(club=club, user_id__in=user_ids, created_at__gte=since)
+        .exclude(status="failed")
+        .values("user_id")
+        .annotate(count=Count("pk"))
+    )
+    for row in rows:
+        counts[row["user_id"]] += row["count"]
+    rows = (
+        AutomationSend.objects.filter(club=club, user_id__in=user_ids, is_offer=True, created_at__gte=since)
+        .exclude(status__in=(SendStatus.FAILED, SendStatus.SKIPPED))
+        .values("user_id")
+        .annotate(count=Count("pk"))
+    )
+    for row in rows:
+        counts[row["user_id"]] += row["count"]
+    return counts
+
+
+def offer_unsubscribed_user_ids(*, club: Club, user_ids: list[int]) -> set[int]:
+    """Members who clicked 'no more offers from this club' in an offer email."""
+    unsubscribe = apps.get_model("offers", "OfferUnsubscribe")
+    return set(unsubscribe.objects.filter(club=club, user_id__in=user_ids).values_list("user_id", flat=True))
+
+
+# --- Activity ------------------------------------------------------------------------------------------
+
+
+def _latest(model_label: str, user_field: str, club_lookup: str, time_field: str, club: Club) -> Subquery:
+    model = apps.get_model(*model_label.split("."))
+    return Subquery(
+        model.objects.filter(**{club_lookup: club, user_field: OuterRef("user_id")})
+        .order_by(f"-{time_field}")
+        .values(time_field)[:1]
+    )
+
+
+def with_last_activity(members: QuerySet[Membership], *, club: Club) -> QuerySet[Membership]:
+    """Annotate ``last_activity``: the newest RSVP, check-in or post in this club, else when they joined."""
+    started = F("started_at")
+    return members.annotate(
+        last_activity=Greatest(
+            Coalesce(_latest("events.Rsvp", "user", "occurrence__club", "responded_at", club), started),
+            Coalesce(_latest("events.Attendance", "user", "occurrence__club", "checked_in_at", club), started),
+            Coalesce(_latest("feed.Achievement", "author", "club", "created_at", club), started),
+        )
+    )
+
+
+def inactive_members(*, club: Club, now: datetime | None = None) -> QuerySet[Membership]:
+    """Members with access and no RSVP, attendance or post for the club's inactivity period, longest silent first."""
+    now = now or timezone.now()
+    days = automation_settings_for(club=club).inactivity_days
+    members = Membership.objects.filter(club=club, started_at__isnull=False).with_access(now)
+    return (
+        with_last_activity(members, club=club)
+        .filter(last_activity__lte=now - timedelta(days=days))
+        .select_related("user", "plan")
+        .order_by("last_activity", "pk")
+    )
+
+
+# --- What each automation achieved ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AutomationStats:
+    kind: str
+    label: str
+    enabled: bool
+    sent: int
+    clicked: int
+    converted: int
+
+    @property
+    def click_percent(self) -> float:
+        return round(self.clicked * 100 / self.sent, 1) if self.sent else 0.0
+
+    @property
+    def conversion_percent(self) -> float:
+        return round(self.converted * 100 / self.sent, 1) if self.sent else 0.0
+
+
+def automation_stats(*, club: Club, club_settings: ClubAutomationSettings) -> list[AutomationStats]:
+    """Sent, clicked and converted per automation (1 query)."""
+    rows = {
+        row["kind"]: row
+        for row in AutomationSend.objects.filter(club=club, status=SendStatus.SENT)
+        .values("kind")
+        .annotate(
+            sent=Count("pk"),
+            clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+            converted=Count("pk", filter=Q(converted_at__isnull=False)),
+        )
+        .order_by()
+    }
+    empty = {"sent": 0, "clicked": 0, "converted": 0}
+    return [
+        AutomationStats(
+            kind=kind,
+            label=label,
+            enabled=club_settings.is_enabled(kind),
+            **{key: rows.get(kind, empty)[key] for key in empty},
+        )
+        for kind, label in AutomationKind.choices
+    ]
+
+
+# --- Referrals -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralStats:
+    joined: int  # friends who started checkout through the link
+    paid: int  # ... whose first payment succeeded (the referrer was credited)
+    credit_minor: int
+    currency: str
+
+
+def _referral_stats(referrals: QuerySet[Referral], currency: str) -> ReferralStats:
+    totals = referrals.aggregate(
+        joined=Count("pk"),
+        paid=Count("pk", filter=Q(status=ReferralStatus.REWARDED)),
+        credit=Coalesce(Sum("credit_minor", filter=Q(status=ReferralStatus.REWARDED)), 0),
+    )
+    return ReferralStats(joined=totals["joined"], paid=totals["paid"], credit_minor=totals["credit"], currency=currency)
+
+
+def referral_stats_for_member(*, club: Club, user: User) -> ReferralStats:
+    return _referral_stats(Referral.objects.filter(club=club, referrer=user), club.currency)
+
+
+def referral_stats_for_club(*, club: Club) -> ReferralStats:
+    return _referral_stats(Referral.objects.filter(club=club), club.currency)
+
+
+def top_referrers(*, club: Club, limit: int = 10) -> QuerySet[User]:
+    """Members whose links brought the most friends, with how many paid (1 query)."""
+    return (
+        User.objects.filter(referrals_made__club=club)
+        .annotate(
+            referred_count=Count("referrals_made", filter=Q(referrals_made__club=club)),
+            rewarded_count=Count(
+                "referrals_made",
+                filter=Q(referrals_made__club=club, referrals_made__status=ReferralStatus.REWARDED),
+            ),
+        )
+        .order_by("-rewarded_count", "-referred_count", "pk")[:limit]
+    )
+
+
+def referral_code_lookup(*, code: str) -> ReferralCode | None:
+    return ReferralCode.objects.select_related("club", "user").filter(code=code).first()
+
+
+# --- Why members leave -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    reason: str
+    label: str
+    count: int
+
+
+def cancellation_reason_counts(*, club: Club, since: datetime | None = None) -> list[ReasonCount]:
+    """How often each reason was given (a cancellation may give several); most frequent first."""
+    feedback = CancellationFeedback.objects.filter(club=club)
+    if since is not None:
+        feedback = feedback.filter(created_at__gte=since)
+    counts = dict.fromkeys(CancellationReason.values, 0)
+    for reasons in feedback.values_list("reasons", flat=True):
+        for reason in reasons:
+            if reason in counts:
+                counts[reason] += 1
+    labels = dict(CancellationReason.choices)
+    return sorted(
+        (ReasonCount(reason=reason, label=labels[reason], count=count) for reason, count in counts.items()),
+        key=lambda item: (-item.count, item.reason),
+    )
+
+
+def cancellation_comments(*, club: Club, limit: int = 20) -> QuerySet[CancellationFeedback]:
+    return (
+        CancellationFeedback.objects.filter(club=club)
+        .exclude(comment="")
+        .select_related("user")
+        .order_by("-created_at", "-pk")[:limit]
+    )

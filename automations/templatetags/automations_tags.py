@@ -1,0 +1,23 @@
+"""Small pieces other apps' pages include: the member's referral card and the referral landing note."""
+
+from django import template
+
+from automations.selectors import automation_settings_for
+from automations.services.referrals import SESSION_REFERRALS
+
+register = template.Library()
+
+
+@register.inclusion_tag("automations/_referral_card.html", takes_context=True)
+def referral_card(context, club):
+    """On the club home: a link to the member's referral page, when the club runs referrals."""
+    return {"club": club, "config": automation_settings_for(club=club), "request": context.get("request")}
+
+
+@register.inclusion_tag("automations/_referral_landing.html", takes_context=True)
+def referral_landing_note(context, club):
+    """On the club page, for a visitor who came through a member's link: the discount waiting at checkout."""
+    request = context.get("request")
+    code = (request.session.get(SESSION_REFERRALS) or {}).get(str(club.pk)) if request is not None else None
+    config = automation_settings_for(club=club) if code else None
+    return {"club": club, "show": bool(code and config.referrals_enabled), "config": config}

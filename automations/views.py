@@ -1,0 +1,177 @@
+"""Automation pages. Thin: read with selectors, write with services, turn domain errors into messages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from automations import selectors
+from automations.exceptions import AutomationError
+from automations.forms import AutomationSettingsForm, CancellationForm
+from automations.models import AutomationKind, CancellationReason
+from automations.services.cancellation import membership_cancel_with_feedback, save_offer_accept, save_offer_present
+from automations.services.club_settings import automation_settings_update
+from automations.services.referrals import referral_code_for, referral_link_remember, win_back_remember
+from automations.services.tracking import click_record
+from automations.tokens import click_token_read
+from billing import gateway
+from billing.exceptions import BillingError
+from billing.services.subscriptions import current_subscription
+from clubs.models import Club, Membership
+from clubs.permissions import club_viewer, user_leads_club
+from clubs.selectors import club_get_by_slug
+
+INACTIVE_PAGE_SIZE = 50
+BILLING_ERRORS = (BillingError, gateway.GatewayError, AutomationError)
+
+
+def _led_club(request, slug) -> Club:
+    club = club_get_by_slug(slug=slug)
+    if not user_leads_club(user=request.user, club=club):
+        raise Http404
+    return club
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def automation_settings(request, slug):
+    club = _led_club(request, slug)
+    config = selectors.automation_settings_for(club=club)
+    form = AutomationSettingsForm(request.POST or None, instance=config, club=club)
+    if request.method == "POST" and form.is_valid():
+        try:
+            automation_settings_update(club=club, values=form.cleaned_data)
+        except AutomationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Automation settings saved."))
+            return redirect("automations:settings", slug=club.slug)
+    context = {
+        "club": club,
+        "form": form,
+        "stats": selectors.automation_stats(club=club, club_settings=config),
+        "referrals": selectors.referral_stats_for_club(club=club),
+        "top_referrers": selectors.top_referrers(club=club),
+        "reasons": selectors.cancellation_reason_counts(club=club),
+        "comments": selectors.cancellation_comments(club=club),
+        "inactive_count": selectors.inactive_members(club=club).count(),
+    }
+    return render(request, "automations/automation_settings.html", context)
+
+
+@login_required
+def inactive_member_list(request, slug):
+    club = _led_club(request, slug)
+    page = Paginator(selectors.inactive_members(club=club), INACTIVE_PAGE_SIZE).get_page(request.GET.get("page"))
+    days = selectors.automation_settings_for(club=club).inactivity_days
+    return render(request, "automations/inactive_member_list.html", {"club": club, "page": page, "days": days})
+
+
+def email_click(request, token):
+    """A link in an automation email: count the click, then go on (within this site only)."""
+    try:
+        send_id, path = click_token_read(token)
+    except signing.BadSignature as error:
+        raise Http404 from error
+    send = click_record(send_id=send_id)
+    if send is None:
+        raise Http404
+    if send.kind == AutomationKind.WIN_BACK:
+        win_back_remember(session=request.session, send=send)
+    return redirect(path)
+
+
+def referral_landing(request, code):
+    """A member's referral link: remember it for the checkout and show the club."""
+    referral_code = selectors.referral_code_lookup(code=code)
+    if referral_code is None:
+        raise Http404
+    club = referral_code.club
+    try:
+        referral_link_remember(session=request.session, code=referral_code, user=request.user)
+    except AutomationError as error:
+        messages.info(request, str(error))
+    return redirect(club.get_absolute_url())
+
+
+def my_referrals(request, slug):
+    club = club_get_by_slug(slug=slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not club_viewer(user=request.user, club=club).may_enter_member_area:
+        messages.info(request, _("The member area of %(club)s is for members. Join to enter.") % {"club": club.name})
+        return redirect(club.get_absolute_url())
+    context = {
+        "club": club,
+        "code": referral_code_for(club=club, user=request.user),
+        "stats": selectors.referral_stats_for_member(club=club, user=request.user),
+        "config": selectors.automation_settings_for(club=club),
+    }
+    return render(request, "automations/my_referrals.html", context)
+
+
+def _own_membership(request, slug) -> Membership:
+    club = club_get_by_slug(slug=slug)
+    membership = Membership.objects.select_related("club", "plan", "user").filter(user=request.user, club=club).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel_membership(request, slug):
+    """Cancelling asks why first, and shows the club's save offer once per billing period."""
+    membership = _own_membership(request, slug)
+    try:
+        subscription = current_subscription(membership=membership)
+    except BillingError as error:
+        messages.error(request, str(error))
+        return redirect("billing:club-billing", slug=slug)
+    if subscription.cancel_at_period_end:
+        messages.info(request, _("Your membership is already set to end."))
+        return redirect("billing:club-billing", slug=slug)
+    form = CancellationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_cancel_with_feedback(
+                membership=membership, reasons=form.cleaned_data["reasons"], comment=form.cleaned_data["comment"]
+            )
+        except BILLING_ERRORS as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, _("Your membership will end at the end of the current period. You can resume it until then.")
+            )
+        return redirect("billing:club-billing", slug=slug)
+    save_offer = save_offer_present(membership=membership) if request.method == "GET" else None
+    context = {
+        "club": membership.club,
+        "membership": membership,
+        "subscription": subscription,
+        "form": form,
+        "save_offer": save_offer,
+        "reasons": CancellationReason.choices,
+    }
+    return render(request, "automations/cancel_membership.html", context)
+
+
+@login_required
+@require_POST
+def save_offer_take(request, slug):
+    membership = _own_membership(request, slug)
+    try:
+        offer = save_offer_accept(membership=membership)
+    except BILLING_ERRORS as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Thank you for staying: your next period is %(percent)s%% off.") % {"percent": offer.percent_off},
+        )
+    return redirect("billing:club-billing", slug=slug)

@@ -1,0 +1,1 @@
+"""Writes for events, one module per subdomain: schedule, rsvps, attendance, calendars, notifications."""

@@ -1,0 +1,122 @@
+"""Event emails: reminders, cancellations and waitlist promotions, each sent once, in the member's language
+and time zone, and only to people who may see the club's events right now."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from clubs.permissions import club_viewer
+from events.models import EventOccurrence, EventReminder, ReminderKind, Rsvp, RsvpStatus
+from events.selectors import event_access_q
+from members.models import User
+
+# kind -> (how long before the start it is due, the next kind's lead: below it, the later reminder takes over)
+REMINDER_WINDOWS = {
+    ReminderKind.DAY_BEFORE: (timedelta(hours=24), timedelta(hours=1)),
+    ReminderKind.HOUR_BEFORE: (timedelta(hours=1), timedelta(0)),
+}
+
+
+def _event_url(occurrence: EventOccurrence) -> str:
+    return settings.SITE_URL + reverse("events:event-detail", args=[occurrence.club.slug, occurrence.pk])
+
+
+def _send(*, user: User, occurrence: EventOccurrence, template: str, extra: dict | None = None) -> None:
+    """Plain-text and HTML parts, rendered in the member's language (else the club's) and time zone."""
+    club = occurrence.club
+    context = {"user": user, "club": club, "occurrence": occurrence, "event_url": _event_url(occurrence)}
+    context.update(extra or {})
+    with translation.override(user.preferred_language or club.default_language), timezone.override(user.time_zone):
+        subject = render_to_string(f"events/email/{template}_subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject=" ".join(subject.split()),
+            body=render_to_string(f"events/email/{template}.txt", context),
+            to=[user.email],
+        )
+        message.attach_alternative(render_to_string(f"events/email/{template}.html", context), "text/html")
+    message.send()
+
+
+def reminder_candidates(*, kind: str, now: datetime):
+    """Going members of events due for this reminder who want reminders, still have access, and were not
+    reminded yet. Someone who answered after the reminder moment already knows: they get none of this kind."""
+    lead, next_lead = REMINDER_WINDOWS[ReminderKind(kind)]
+    return (
+        Rsvp.objects.filter(
+            status=RsvpStatus.GOING,
+            occurrence__cancelled_at__isnull=True,
+            occurrence__starts_at__gt=now + next_lead,
+            occurrence__starts_at__lte=now + lead,
+            responded_at__lt=F("occurrence__starts_at") - lead,
+            user__is_active=True,
+            user__email_event_reminders=True,
+        )
+        .filter(event_access_q(club_path="occurrence__club", user_path="user", now=now))
+        .exclude(reminders__kind=kind)
+        .select_related("user", "occurrence__club")
+        .order_by("occurrence__starts_at", "pk")
+    )
+
+
+def event_reminders_send(*, now: datetime | None = None) -> int:
+    """Send the 24-hour and 1-hour reminders that are due; returns how many went out.
+
+    Each reminder is claimed by inserting its unique (RSVP, kind) row in the same transaction as the send:
+    a second run, or a second worker at the same moment, finds the row taken and sends nothing. A failed send
+    rolls the claim back, so the next run tries again.
+    """
+    now = now or timezone.now()
+    sent = 0
+    for kind in REMINDER_WINDOWS:
+        for rsvp in reminder_candidates(kind=kind, now=now):
+            try:
+                with transaction.atomic():
+                    EventReminder.objects.create(rsvp=rsvp, kind=kind, sent_at=now)
+                    _send(user=rsvp.user, occurrence=rsvp.occurrence, template="reminder", extra={"kind": kind})
+            except IntegrityError:
+                continue
+            sent += 1
+    return sent
+
+
+@transaction.atomic
+def occurrence_cancellation_notify(*, occurrence_pk: int, now: datetime | None = None) -> int:
+    """Email those going that the event is cancelled, once; returns how many were emailed."""
+    now = now or timezone.now()
+    occurrence = EventOccurrence.objects.select_for_update(of=("self",)).select_related("club").get(pk=occurrence_pk)
+    if not occurrence.is_cancelled or occurrence.cancellation_notified_at is not None:
+        return 0
+    going = (
+        Rsvp.objects.filter(occurrence=occurrence, status=RsvpStatus.GOING, user__is_active=True)
+        .filter(event_access_q(club_path="occurrence__club", user_path="user", now=now))
+        .select_related("user")
+    )
+    recipients = [rsvp.user for rsvp in going]
+    for user in recipients:
+        _send(user=user, occurrence=occurrence, template="cancelled")
+    occurrence.cancellation_notified_at = now
+    occurrence.save(update_fields=["cancellation_notified_at", "updated_at"])
+    return len(recipients)
+
+
+@transaction.atomic
+def waitlist_promotion_notify(*, rsvp_pk: int, now: datetime | None = None) -> bool:
+    """Tell a member a seat came free and is now theirs; once per promotion."""
+    now = now or timezone.now()
+    rsvp = Rsvp.objects.select_for_update(of=("self",)).select_related("user", "occurrence__club").get(pk=rsvp_pk)
+    if rsvp.status != RsvpStatus.GOING or rsvp.promoted_at is None:
+        return False
+    if rsvp.promotion_emailed_at is not None and rsvp.promotion_emailed_at >= rsvp.promoted_at:
+        return False
+    if rsvp.occurrence.is_cancelled or not club_viewer(user=rsvp.user, club=rsvp.occurrence.club).may_enter_member_area:
+        return False
+    _send(user=rsvp.user, occurrence=rsvp.occurrence, template="promoted")
+    rsvp.promotion_emailed_at = now
+    rsvp.save(update_fields=["promotion_emailed_at"])
+    return True

@@ -1,0 +1,25 @@
+"""Thin Celery wrappers: take ids, call a service, safe to run twice."""
+
+from celery import shared_task
+
+from events.services.notifications import (
+    event_reminders_send,
+    occurrence_cancellation_notify,
+    waitlist_promotion_notify,
+)
+
+
+@shared_task(acks_late=True)
+def send_event_reminders() -> int:
+    """Every few minutes from beat: the 24-hour and 1-hour reminders that are due."""
+    return event_reminders_send()
+
+
+@shared_task(acks_late=True)
+def send_event_cancellation_emails(occurrence_pk: int) -> int:
+    return occurrence_cancellation_notify(occurrence_pk=occurrence_pk)
+
+
+@shared_task(acks_late=True)
+def send_waitlist_promotion_email(rsvp_pk: int) -> bool:
+    return waitlist_promotion_notify(rsvp_pk=rsvp_pk)

@@ -1,0 +1,332 @@
+"""Event pages. Thin: read with selectors, write with services, turn domain errors into messages.
+
+Member pages follow the club's member area: anonymous people are sent to log in, signed-in people without
+access to the club's page. Leader pages answer 404 to everyone else, so they do not reveal themselves.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clubs.permissions import club_viewer, user_leads_club
+from clubs.selectors import club_get_by_slug
+from config.ratelimit import rate_limit
+from config.redirects import next_path
+from events import selectors
+from events.exceptions import EventsError
+from events.forms import CheckInForm, EventForm, RsvpForm, SeriesForm
+from events.ics import calendar_ics
+from events.models import RsvpStatus
+from events.services.attendance import attendance_check_in, attendance_undo
+from events.services.calendars import calendar_token_issue, calendar_token_mark_used, calendar_token_revoke
+from events.services.rsvps import rsvp_set
+from events.services.schedule import (
+    occurrence_cancel,
+    occurrence_update,
+    series_cancel,
+    series_create,
+    series_update,
+)
+
+EVENTS_PAGE_SIZE = 20
+HISTORY_PAGE_SIZE = 50
+
+
+def member_area(view):
+    """Members with access, the club's leaders and staff; the view receives (request, club, viewer, ...)."""
+
+    @wraps(view)
+    def wrapper(request, slug, *args, **kwargs):
+        club = club_get_by_slug(slug=slug)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        viewer = club_viewer(user=request.user, club=club)
+        if not viewer.may_enter_member_area:
+            messages.info(request, _("Events of %(club)s are for members. Join to take part.") % {"club": club.name})
+            return redirect(club.get_absolute_url())
+        return view(request, club, viewer, *args, **kwargs)
+
+    return wrapper
+
+
+def leaders_only(view):
+    """The club's leaders and staff; anyone else gets 404, as if the page did not exist."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, slug, *args, **kwargs):
+        club = club_get_by_slug(slug=slug)
+        if not user_leads_club(user=request.user, club=club):
+            raise Http404
+        return view(request, club, *args, **kwargs)
+
+    return wrapper
+
+
+def _ics_response(content: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Member-only details: never kept by shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@member_area
+def event_list(request, club, viewer):
+    page = Paginator(selectors.occurrences_upcoming(club=club, user=request.user), EVENTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"club": club, "page": page, "is_leader": viewer.is_leader, "archive": False}
+    return render(request, "events/event_list.html", context)
+
+
+@require_GET
+@member_area
+def event_archive(request, club, viewer):
+    page = Paginator(selectors.occurrences_past(club=club, user=request.user), EVENTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"club": club, "page": page, "is_leader": viewer.is_leader, "archive": True}
+    return render(request, "events/event_list.html", context)
+
+
+@require_GET
+@member_area
+def event_detail(request, club, viewer, pk):
+    occurrence = selectors.occurrence_get(club=club, pk=pk)
+    rsvp = selectors.rsvp_for(occurrence=occurrence, user=request.user)
+    going = list(selectors.occurrence_going(occurrence=occurrence))
+    occurrence.going_count = len(going)
+    context = {
+        "club": club,
+        "occurrence": occurrence,
+        "rsvp": rsvp,
+        "waitlist_position": selectors.waitlist_position(rsvp=rsvp)
+        if rsvp and rsvp.status == RsvpStatus.WAITLISTED
+        else None,
+        "going": going,
+        "waitlist": list(selectors.occurrence_waitlist(occurrence=occurrence)) if viewer.is_leader else [],
+        "is_leader": viewer.is_leader,
+    }
+    return render(request, "events/event_detail.html", context)
+
+
+@require_POST
+@member_area
+@rate_limit(action="rsvp", rate="20/m")
+def event_rsvp(request, club, viewer, pk):
+    occurrence = selectors.occurrence_get(club=club, pk=pk)
+    form = RsvpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether you are going."))
+    else:
+        try:
+            rsvp = rsvp_set(occurrence_pk=occurrence.pk, user=request.user, going=form.cleaned_data["going"])
+        except EventsError as error:
+            messages.error(request, str(error))
+        else:
+            feedback = {
+                RsvpStatus.GOING: _("You are going. See you there!"),
+                RsvpStatus.WAITLISTED: _(
+                    "The event is full: you are on the waitlist. We will email you if a seat comes free."
+                ),
+                RsvpStatus.NOT_GOING: _("Thanks for letting us know you are not going."),
+            }
+            messages.success(request, feedback[RsvpStatus(rsvp.status)])
+    return HttpResponseRedirect(next_path(request, occurrence.get_absolute_url()))
+
+
+@require_GET
+@member_area
+def event_ics(request, club, viewer, pk):
+    occurrence = selectors.occurrence_get(club=club, pk=pk)
+    content = calendar_ics([occurrence], name=occurrence.title)
+    return _ics_response(content, filename=f"{club.slug}-event-{occurrence.pk}.ics")
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def event_create(request, club):
+    form = SeriesForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            series = series_create(
+                club=club,
+                actor=request.user,
+                details=form.details(),
+                timing=form.timing(),
+                recurrence=form.recurrence(),
+            )
+        except EventsError as error:
+            form.add_error(None, str(error))
+        else:
+            first = series.occurrences.order_by("starts_at").first()
+            count = series.occurrences.count()
+            messages.success(
+                request,
+                _("Event planned (%(count)d date).") % {"count": count}
+                if count == 1
+                else _("Event planned (%(count)d dates).") % {"count": count},
+            )
+            return redirect(first.get_absolute_url())
+    context = {"club": club, "form": form, "mode": "create"}
+    return render(request, "events/event_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def event_edit(request, club, pk):
+    occurrence = selectors.occurrence_get(club=club, pk=pk)
+    initial = EventForm.initial_for(occurrence, time_zone=occurrence.series.time_zone)
+    form = EventForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            occurrence_update(occurrence=occurrence, details=form.details(), timing=form.timing())
+        except EventsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("This date of the event is saved. Other dates are unchanged."))
+            return redirect(occurrence.get_absolute_url())
+    context = {"club": club, "form": form, "occurrence": occurrence, "mode": "occurrence"}
+    return render(request, "events/event_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def series_edit(request, club, pk):
+    series = selectors.series_get(club=club, pk=pk)
+    form = SeriesForm(request.POST or None, initial=SeriesForm.initial_for_series(series))
+    if request.method == "POST" and form.is_valid():
+        try:
+            series_update(series=series, details=form.details(), timing=form.timing(), recurrence=form.recurrence())
+        except EventsError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The series is saved. Dates edited on their own keep their changes."))
+            return redirect("events:event-list", slug=club.slug)
+    context = {"club": club, "form": form, "series": series, "mode": "series"}
+    return render(request, "events/event_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def event_cancel(request, club, pk):
+    occurrence = selectors.occurrence_get(club=club, pk=pk)
+    if request.method == "POST":
+        try:
+            occurrence_cancel(occurrence=occurrence)
+        except EventsError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The event is cancelled. Those going are told by email."))
+        return redirect(occurrence.get_absolute_url())
+    context = {
+        "club": club,
+        "occurrence": occurrence,
+        "going_count": occurrence.rsvps.filter(status=RsvpStatus.GOING).count(),
+    }
+    return render(request, "events/event_cancel.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def series_cancel_view(request, club, pk):
+    series = selectors.series_with_upcoming(series=selectors.series_get(club=club, pk=pk))
+    if request.method == "POST":
+        cancelled = series_cancel(series=series)
+        messages.success(request, _("%(count)d upcoming dates cancelled.") % {"count": cancelled})
+        return redirect("events:event-list", slug=club.slug)
+    return render(request, "events/series_cancel.html", {"club": club, "series": series})
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def event_checkin(request, club, pk):
+    occurrence = selectors.occurrence_get(club=club, pk=pk)
+    if request.method == "POST":
+        form = CheckInForm(request.POST)
+        member = None
+        if form.is_valid():
+            member = selectors.club_member_for_leader(club=club, user_id=form.cleaned_data["member"])
+            try:
+                if form.cleaned_data["action"] == "undo":
+                    attendance_undo(occurrence=occurrence, member=member)
+                else:
+                    attendance_check_in(occurrence=occurrence, member=member, actor=request.user)
+            except EventsError as error:
+                messages.error(request, str(error))
+        if request.htmx and member is not None:
+            member.attended = occurrence.attendances.filter(user=member).exists()
+            return render(
+                request, "events/_checkin_row.html", {"club": club, "occurrence": occurrence, "person": member}
+            )
+        anchor = f"#member-{member.pk}" if member is not None else ""
+        return redirect(reverse("events:event-checkin", args=[club.slug, occurrence.pk]) + anchor)
+    going, others = selectors.checkin_sheet(occurrence=occurrence)
+    context = {
+        "club": club,
+        "occurrence": occurrence,
+        "going": going,
+        "others": others,
+        "checked_in": sum(person.attended for person in going + others),
+    }
+    return render(request, "events/event_checkin.html", context)
+
+
+@require_GET
+@leaders_only
+def member_attendance(request, club, user_id):
+    person = selectors.club_member_for_leader(club=club, user_id=user_id)
+    page = Paginator(selectors.attendance_history(user=person, club=club), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "events/attendance_history.html", {"club": club, "person": person, "page": page})
+
+
+@require_GET
+@login_required
+def my_attendance(request):
+    page = Paginator(selectors.attendance_history(user=request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "events/attendance_history.html", {"club": None, "person": request.user, "page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def calendar_settings(request):
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            calendar_token_revoke(user=request.user)
+            messages.success(request, _("Your calendar link is turned off. Calendars that used it stop updating."))
+        else:
+            calendar_token_issue(user=request.user)
+            messages.success(request, _("Your new calendar link is ready. Any older link no longer works."))
+        return redirect("events:calendar-settings")
+    token = selectors.calendar_token_live(user=request.user)
+    feed_url = request.build_absolute_uri(reverse("events:calendar-feed", args=[token.token])) if token else ""
+    context = {
+        "token": token,
+        "feed_url": feed_url,
+        "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://"),
+        "clubs": selectors.clubs_with_event_access(user=request.user).order_by("name"),
+    }
+    return render(request, "events/calendar_settings.html", context)
+
+
+@require_GET
+def calendar_feed(request, token):
+    """Calendar apps fetch this without a session: the secret token is the only key."""
+    user = selectors.calendar_token_owner(token=token)
+    calendar_token_mark_used(token=token)
+    content = calendar_ics(selectors.occurrences_for_feed(user=user), name=_("My club events"))
+    return _ics_response(content, filename="returnpath-events.ics")

@@ -1,0 +1,183 @@
+"""Reads for the club feed, each scoped to the viewer: hidden items reach leaders only, marked as hidden.
+
+Counts are SQL annotations, so a page of achievements costs the same few queries however many cheers
+and comments it carries.
+"""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import BooleanField, Case, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from clubs.models import Club, Membership
+from clubs.permissions import ClubViewer
+from events.models import EventOccurrence
+from feed.models import Achievement, AchievementTag, Cheer, Comment, Report, WeeklyHighlight
+from feed.services import club_week_start
+from members.models import User
+
+RECENT_ON_CLUB_HOME = 3
+STREAK_LOOKBACK_WEEKS = 104
+
+
+def _count(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().values("achievement").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _visible(queryset: QuerySet, *, viewer: ClubViewer) -> QuerySet:
+    return queryset if viewer.is_leader else queryset.filter(is_hidden=False)
+
+
+def _with_counts(achievements: QuerySet[Achievement], *, user: User, viewer: ClubViewer) -> QuerySet[Achievement]:
+    comments = _visible(Comment.objects.filter(achievement=OuterRef("pk")), viewer=viewer)
+    return achievements.select_related("author", "club", "event").annotate(
+        cheer_count=_count(Cheer.objects.filter(achievement=OuterRef("pk"))),
+        comment_count=_count(comments),
+        viewer_cheered=Exists(Cheer.objects.filter(achievement=OuterRef("pk"), user=user)),
+        viewer_reported=Exists(Report.objects.filter(achievement=OuterRef("pk"), reporter=user)),
+        is_highlight=Exists(WeeklyHighlight.objects.filter(achievement=OuterRef("pk"))),
+    )
+
+
+def achievement_feed(
+    *, club: Club, viewer: ClubViewer, user: User, tag: str = "", author: User | None = None
+) -> QuerySet[Achievement]:
+    """The club's achievements, newest first, optionally one tag or one member (one query per page)."""
+    achievements = _visible(Achievement.objects.filter(club=club), viewer=viewer)
+    if tag in AchievementTag.values:
+        achievements = achievements.filter(tag=tag)
+    if author is not None:
+        achievements = achievements.filter(author=author)
+    return _with_counts(achievements, user=user, viewer=viewer).order_by("-created_at", "-pk")
+
+
+def achievement_get(*, club: Club, pk: int, viewer: ClubViewer, user: User) -> Achievement:
+    """One achievement of this club as the viewer may see it; another club's or a hidden one is 404."""
+    achievements = _visible(Achievement.objects.filter(club=club, pk=pk), viewer=viewer)
+    try:
+        return _with_counts(achievements, user=user, viewer=viewer).get()
+    except Achievement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def achievement_comments(*, achievement: Achievement, viewer: ClubViewer, user: User) -> list[Comment]:
+    """The conversation under a post, oldest first (1 query)."""
+    comments = _visible(Comment.objects.filter(achievement=achievement), viewer=viewer)
+    return list(
+        comments.select_related("author")
+        .annotate(viewer_reported=Exists(Report.objects.filter(comment=OuterRef("pk"), reporter=user)))
+        .order_by("created_at", "pk")
+    )
+
+
+def comment_get(*, club: Club, pk: int, viewer: ClubViewer) -> Comment:
+    """A comment the viewer may see, on a post the viewer may see; anything else is 404."""
+    comments = Comment.objects.filter(pk=pk, achievement__club=club).select_related("achievement__club", "author")
+    if not viewer.is_leader:
+        comments = comments.filter(is_hidden=False, achievement__is_hidden=False)
+    try:
+        return comments.get()
+    except Comment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def open_reports(*, club: Club) -> QuerySet[Report]:
+    """Reports the club's leaders have not answered yet, oldest first so nothing waits forever (1 query)."""
+    return (
+        Report.objects.filter(club=club, resolved_at__isnull=True)
+        .select_related("reporter", "achievement__author", "comment__author", "comment__achievement")
+        .order_by("created_at", "pk")
+    )
+
+
+def open_report_count(*, club: Club) -> int:
+    return Report.objects.filter(club=club, resolved_at__isnull=True).count()
+
+
+def club_member_get(*, club: Club, user_id: int) -> User:
+    """A person of this club's member area (a member with access, a leader, staff); anyone else is 404."""
+    members = Membership.objects.with_access().filter(club=club, user=OuterRef("pk"))
+    person = (
+        User.objects.filter(pk=user_id)
+        .annotate(
+            is_member=Exists(members),
+            is_leader=Exists(Club.leaders.through.objects.filter(club=club, user=OuterRef("pk"))),
+        )
+        .first()
+    )
+    if person is None or not (person.is_member or person.is_leader or person.is_staff):
+        raise Http404
+    return person
+
+
+def events_attended_by(*, club: Club, user: User) -> QuerySet[EventOccurrence]:
+    """Events of this club the member checked in at, newest first: the only ones a post may link to."""
+    return EventOccurrence.objects.filter(club=club, attendances__user=user).order_by("-starts_at", "-pk")
+
+
+# --- Recognition ----------------------------------------------------------------------------
+
+
+def streak_from_weeks(*, weeks: set[date], current_week: date) -> int:
+    """Consecutive weeks with an achievement, ending this week or, if none yet this week, last week.
+
+    A week without a post yet is not a broken streak until it is over.
+    """
+    week = current_week if current_week in weeks else current_week - timedelta(weeks=1)
+    streak = 0
+    while week in weeks:
+        streak += 1
+        week -= timedelta(weeks=1)
+    return streak
+
+
+def member_streak(*, club: Club, member: User, now: datetime | None = None) -> int:
+    """The member's streak in this club, weeks counted in the club's time zone (1 query)."""
+    now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(club.time_zone)
+    posted = Achievement.objects.filter(
+        club=club, author=member, is_hidden=False, created_at__gte=now - timedelta(weeks=STREAK_LOOKBACK_WEEKS)
+    ).values_list("created_at", flat=True)
+    weeks = set()
+    for created_at in posted:
+        day = timezone.localtime(created_at, timezone=zone).date()
+        weeks.add(day - timedelta(days=day.weekday()))
+    return streak_from_weeks(weeks=weeks, current_week=club_week_start(club=club, at=now))
+
+
+@dataclass(frozen=True)
+class ClubHomeFeed:
+    highlight: Achievement | None
+    highlight_week: date | None
+    recent: list[Achievement]
+
+
+def club_home_feed(*, club: Club, viewer: ClubViewer) -> ClubHomeFeed:
+    """The latest highlight of the week and the newest achievements, for club home, in ONE query.
+
+    The highlight is sorted first (when there is one), so one LIMITed query brings both.
+    """
+    latest = WeeklyHighlight.objects.filter(club=club, achievement__is_hidden=False).order_by("-week_start")
+    rows = list(
+        _visible(Achievement.objects.filter(club=club), viewer=viewer)
+        .select_related("author")
+        .annotate(
+            is_current_highlight=Case(
+                When(pk=Subquery(latest.values("achievement_id")[:1]), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            highlight_week=Subquery(latest.values("week_start")[:1]),
+        )
+        .order_by("-is_current_highlight", "-created_at", "-pk")[: RECENT_ON_CLUB_HOME + 1]
+    )
+    highlight = rows[0] if rows and rows[0].is_current_highlight else None
+    recent = [row for row in rows if not row.is_current_highlight][:RECENT_ON_CLUB_HOME]
+    return ClubHomeFeed(
+        highlight=highlight, highlight_week=highlight.highlight_week if highlight else None, recent=recent
+    )

@@ -1,0 +1,19 @@
+"""Thin Celery wrappers: take ids, call a service, safe to run twice."""
+
+from celery import shared_task
+
+from feed.services import activity_digest_author_ids, activity_digest_send
+
+
+@shared_task(acks_late=True)
+def send_activity_digests() -> int:
+    """Periodic (CELERY_BEAT_SCHEDULE): one digest task per author with news; returns how many were queued."""
+    author_ids = activity_digest_author_ids()
+    for author_id in author_ids:
+        send_activity_digest.delay(author_id)
+    return len(author_ids)
+
+
+@shared_task(acks_late=True)
+def send_activity_digest(user_id: int) -> int:
+    return activity_digest_send(user_id=user_id)

@@ -1,0 +1,375 @@
+"""Feed pages. Thin: read with selectors, write with services, turn FeedError into messages.
+
+Everything is member-only: people without access to the club's member area get 404 (or, on the feed
+page itself, the same invitation to join as club home), and another club's objects are 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clubs.models import Club
+from clubs.permissions import ClubViewer, club_viewer
+from clubs.selectors import club_get_by_slug
+from config.ratelimit import rate_limit
+from config.redirects import next_path
+from feed import selectors, services
+from feed.exceptions import FeedError
+from feed.forms import AchievementEditForm, AchievementForm, CommentForm, ReportForm
+from feed.models import AchievementTag
+
+FEED_PAGE_SIZE = 20
+PHOTO_SIZES = {"feed": "photo_feed", "full": "photo"}
+PHOTO_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def _enter(request, slug: str) -> tuple[Club, ClubViewer]:
+    """The club and the viewer's standing, or 404 for anyone who may not enter its member area."""
+    club = club_get_by_slug(slug=slug)
+    viewer = club_viewer(user=request.user, club=club)
+    if not viewer.may_enter_member_area:
+        raise Http404
+    return club, viewer
+
+
+def _enter_or_invite(request, slug: str):
+    """Like club home: strangers are asked to log in, non-members are sent to the club's page to join."""
+    club = club_get_by_slug(slug=slug)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path()), None, None
+    viewer = club_viewer(user=request.user, club=club)
+    if not viewer.may_enter_member_area:
+        messages.info(request, _("The member area of %(club)s is for members. Join to enter.") % {"club": club.name})
+        return redirect(club.get_absolute_url()), None, None
+    return None, club, viewer
+
+
+def _back(request, fallback: str):
+    """Return to the page the form was on (only a path of this site), else to ``fallback``."""
+    return redirect(next_path(request, fallback))
+
+
+def _feed_url(club: Club, **params) -> str:
+    query = urlencode({key: value for key, value in params.items() if value})
+    return reverse("feed:feed", args=[club.slug]) + (f"?{query}" if query else "")
+
+
+def _render_page(request, *, template: str, context: dict, achievements, next_url_of):
+    """A page of achievements; htmx's infinite scroll asks for the next page and gets only the partial."""
+    page = Paginator(achievements, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {**context, "page": page, "next_url": next_url_of(page.next_page_number()) if page.has_next() else ""}
+    if request.htmx and request.GET.get("page"):
+        template = "feed/_achievement_page.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def feed(request, slug):
+    refusal, club, viewer = _enter_or_invite(request, slug)
+    if refusal:
+        return refusal
+    tag = request.GET.get("tag", "")
+    tag = tag if tag in AchievementTag.values else ""
+    context = {
+        "club": club,
+        "viewer": viewer,
+        "tag": tag,
+        "tags": AchievementTag.choices,
+        "form": AchievementForm(club=club, user=request.user),
+        "open_report_count": selectors.open_report_count(club=club) if viewer.is_leader else 0,
+    }
+    return _render_page(
+        request,
+        template="feed/feed.html",
+        context=context,
+        achievements=selectors.achievement_feed(club=club, viewer=viewer, user=request.user, tag=tag),
+        next_url_of=lambda number: _feed_url(club, tag=tag, page=number),
+    )
+
+
+def member_profile(request, slug, user_id):
+    refusal, club, viewer = _enter_or_invite(request, slug)
+    if refusal:
+        return refusal
+    person = selectors.club_member_get(club=club, user_id=user_id)
+    context = {
+        "club": club,
+        "viewer": viewer,
+        "person": person,
+        "streak": selectors.member_streak(club=club, member=person),
+    }
+    profile_url = reverse("feed:member-profile", args=[club.slug, person.pk])
+    return _render_page(
+        request,
+        template="feed/member_profile.html",
+        context=context,
+        achievements=selectors.achievement_feed(club=club, viewer=viewer, user=request.user, author=person),
+        next_url_of=lambda number: f"{profile_url}?page={number}",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit(action="achievement", rate="10/m,100/d")
+def achievement_create(request, slug):
+    club, _viewer = _enter(request, slug)
+    form = AchievementForm(request.POST or None, request.FILES or None, club=club, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            achievement = services.achievement_create(
+                club=club,
+                author=request.user,
+                text=form.cleaned_data["text"],
+                tag=form.cleaned_data["tag"],
+                photo=form.cleaned_data["photo"],
+                event=form.cleaned_data["event"],
+            )
+        except FeedError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Shared with the club."))
+            return redirect(_feed_url(club) + f"#achievement-{achievement.pk}")
+    return render(request, "feed/achievement_form.html", {"club": club, "form": form, "creating": True})
+
+
+@login_required
+def achievement_detail(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    context = {
+        "club": club,
+        "viewer": viewer,
+        "achievement": achievement,
+        "comments": selectors.achievement_comments(achievement=achievement, viewer=viewer, user=request.user),
+        "comment_form": CommentForm(),
+    }
+    return render(request, "feed/achievement_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def achievement_edit(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    if achievement.author_id != request.user.pk:
+        raise Http404
+    form = AchievementEditForm(
+        request.POST or None,
+        club=club,
+        user=request.user,
+        initial={"text": achievement.text, "tag": achievement.tag, "event": achievement.event_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.achievement_update(
+                achievement=achievement,
+                editor=request.user,
+                text=form.cleaned_data["text"],
+                tag=form.cleaned_data["tag"],
+            )
+        except FeedError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your post was updated."))
+            return redirect(achievement.get_absolute_url())
+    context = {"club": club, "form": form, "achievement": achievement, "creating": False}
+    return render(request, "feed/achievement_form.html", context)
+
+
+@login_required
+@require_POST
+def achievement_delete(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    try:
+        services.achievement_delete(achievement=achievement, actor=request.user)
+    except FeedError:
+        raise Http404 from None
+    messages.success(request, _("The post was deleted."))
+    return _back(request, _feed_url(club))
+
+
+@login_required
+@require_POST
+@rate_limit(action="cheer", rate="60/m")
+def achievement_cheer(request, slug, pk):
+    """Set the viewer's cheer; htmx swaps in the new button, without JavaScript the page reloads."""
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    services.cheer_set(achievement=achievement, user=request.user, cheered=request.POST.get("cheered") == "1")
+    if request.htmx:
+        achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+        # The swapped-in button keeps pointing back at the page it sits on, not at this endpoint.
+        context = {"club": club, "achievement": achievement, "back_path": request.htmx.current_url_abs_path or ""}
+        return render(request, "feed/_cheer_button.html", context)
+    return _back(request, _feed_url(club) + f"#achievement-{achievement.pk}")
+
+
+@login_required
+@require_POST
+@rate_limit(action="comment", rate="20/m,300/d")
+def comment_create(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.comment_create(
+                achievement=achievement, author=request.user, text=form.cleaned_data["text"]
+            )
+        except FeedError as error:
+            messages.error(request, str(error))
+        else:
+            return redirect(achievement.get_absolute_url() + f"#comment-{comment.pk}")
+    else:
+        messages.error(request, " ".join(form.errors.get("text", [])) or _("Write a comment first."))
+    return redirect(achievement.get_absolute_url() + "#comment-form")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    comment = selectors.comment_get(club=club, pk=pk, viewer=viewer)
+    if comment.author_id != request.user.pk:
+        raise Http404
+    form = CommentForm(request.POST or None, initial={"text": comment.text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.comment_update(comment=comment, editor=request.user, text=form.cleaned_data["text"])
+        except FeedError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your comment was updated."))
+            return redirect(comment.achievement.get_absolute_url() + f"#comment-{comment.pk}")
+    return render(request, "feed/comment_form.html", {"club": club, "form": form, "comment": comment})
+
+
+@login_required
+@require_POST
+def comment_delete(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    comment = selectors.comment_get(club=club, pk=pk, viewer=viewer)
+    try:
+        services.comment_delete(comment=comment, actor=request.user)
+    except FeedError:
+        raise Http404 from None
+    messages.success(request, _("The comment was deleted."))
+    return _back(request, comment.achievement.get_absolute_url())
+
+
+def _report(request, club, *, achievement=None, comment=None, back_url: str):
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.report_create(
+                reporter=request.user, achievement=achievement, comment=comment, reason=form.cleaned_data["reason"]
+            )
+        except FeedError as error:
+            messages.info(request, str(error))
+        else:
+            messages.success(request, _("Thank you. The club's leaders will look at it."))
+        return redirect(back_url)
+    context = {"club": club, "form": form, "achievement": achievement, "comment": comment, "back_url": back_url}
+    return render(request, "feed/report_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit(action="report", rate="10/m,50/d")
+def achievement_report(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    return _report(request, club, achievement=achievement, back_url=achievement.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit(action="report", rate="10/m,50/d")
+def comment_report(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    comment = selectors.comment_get(club=club, pk=pk, viewer=viewer)
+    return _report(request, club, comment=comment, back_url=comment.achievement.get_absolute_url())
+
+
+def _enter_as_leader(request, slug: str) -> tuple[Club, ClubViewer]:
+    club, viewer = _enter(request, slug)
+    if not viewer.is_leader:
+        raise Http404
+    return club, viewer
+
+
+@login_required
+def report_list(request, slug):
+    club, viewer = _enter_as_leader(request, slug)
+    context = {"club": club, "viewer": viewer, "reports": selectors.open_reports(club=club)}
+    return render(request, "feed/report_list.html", context)
+
+
+def _moderate(request, item, *, fallback: str):
+    action = request.POST.get("action")
+    if action not in ("hide", "restore"):
+        messages.error(request, _("Choose hide or restore."))
+        return _back(request, fallback)
+    services.item_set_hidden(item=item, moderator=request.user, hidden=action == "hide")
+    messages.success(request, _("Hidden from members.") if action == "hide" else _("Visible to members again."))
+    return _back(request, fallback)
+
+
+@login_required
+@require_POST
+def achievement_moderate(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    return _moderate(request, achievement, fallback=achievement.get_absolute_url())
+
+
+@login_required
+@require_POST
+def comment_moderate(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    comment = selectors.comment_get(club=club, pk=pk, viewer=viewer)
+    return _moderate(request, comment, fallback=comment.achievement.get_absolute_url())
+
+
+@login_required
+@require_POST
+def achievement_highlight(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    try:
+        services.highlight_choose(achievement=achievement, leader=request.user)
+    except FeedError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("This is now the highlight of the week on club home."))
+    return _back(request, achievement.get_absolute_url())
+
+
+def achievement_photo(request, slug, pk, size):
+    """Member-only photos: checked on every request, never from a public URL, never cached by shared caches."""
+    if size not in PHOTO_SIZES or not request.user.is_authenticated:
+        raise Http404
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    photo = getattr(achievement, PHOTO_SIZES[size])
+    if not photo:
+        raise Http404
+    extension = photo.name.rsplit(".", 1)[-1].lower()
+    try:
+        handle = photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=PHOTO_CONTENT_TYPES.get(extension, "application/octet-stream"))
+    patch_cache_control(response, private=True, max_age=3600)
+    patch_vary_headers(response, ["Cookie"])
+    return response

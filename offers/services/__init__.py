@@ -1,0 +1,1 @@
+"""Writes of the offers app, by subdomain: posting, sending (email fan-out), tracking, redemptions."""

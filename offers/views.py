@@ -1,0 +1,267 @@
+"""Offer pages. Thin: read with selectors, write with services, turn domain errors into messages."""
+
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core import signing
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clubs.models import Club
+from clubs.permissions import ClubViewer, club_viewer, user_leads_club
+from clubs.selectors import club_get_by_slug
+from members.models import User
+from offers import selectors
+from offers.exceptions import OffersError
+from offers.forms import OfferForm
+from offers.models import Offer, OfferDelivery, Redemption
+from offers.services import posting, redemptions, sending, tracking
+from offers.tokens import CLICK_SALT, OPEN_SALT, delivery_token_read, unsubscribe_token_read
+
+# A transparent 1x1 GIF, the smallest image every mail client loads.
+PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+class _Refused(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+def _member_area(request, slug) -> tuple[Club, ClubViewer]:
+    """Like the club home: members with access, leaders and staff; others are sent where they belong."""
+    club = club_get_by_slug(slug=slug)
+    if not request.user.is_authenticated:
+        raise _Refused(redirect_to_login(request.get_full_path()))
+    viewer = club_viewer(user=request.user, club=club)
+    if not viewer.may_enter_member_area:
+        messages.info(request, _("Offers of %(club)s are for members. Join to see them.") % {"club": club.name})
+        raise _Refused(redirect(club.get_absolute_url()))
+    return club, viewer
+
+
+def member_area(view):
+    def wrapped(request, slug, *args, **kwargs):
+        try:
+            club, viewer = _member_area(request, slug)
+        except _Refused as refused:
+            return refused.response
+        return view(request, club, viewer, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def leaders_only(view):
+    """Leaders of this club and staff; for anyone else the page does not exist (404, never 403)."""
+
+    @login_required
+    def wrapped(request, slug, *args, **kwargs):
+        club = club_get_by_slug(slug=slug)
+        if not user_leads_club(user=request.user, club=club):
+            raise Http404
+        return view(request, club, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+# --- Members -------------------------------------------------------------------------------------
+
+
+@member_area
+def offer_list(request, club, viewer):
+    offers = selectors.offer_list_for_member(club=club, user=request.user)
+    return render(request, "offers/offer_list.html", {"club": club, "offers": offers, "is_leader": viewer.is_leader})
+
+
+def _visible_offer(request, club, viewer, pk) -> Offer:
+    offer = selectors.offer_get_for_member(club=club, pk=pk, user=request.user)
+    if not offer.has_started() and not viewer.is_leader:
+        raise Http404
+    return offer
+
+
+@member_area
+def offer_detail(request, club, viewer, pk):
+    offer = _visible_offer(request, club, viewer, pk)
+    context = {"club": club, "offer": offer, "is_leader": viewer.is_leader, "may_redeem": viewer.has_member_access}
+    return render(request, "offers/offer_detail.html", context)
+
+
+def offer_image(request, slug, pk):
+    """Offer images are member content: served only to those who may enter the member area."""
+    club = club_get_by_slug(slug=slug)
+    if not club_viewer(user=request.user, club=club).may_enter_member_area:
+        raise Http404
+    offer = get_object_or_404(Offer, club=club, pk=pk)
+    if not offer.image:
+        raise Http404
+    response = FileResponse(offer.image.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+@member_area
+def offer_redeem(request, club, viewer, pk):
+    offer = _visible_offer(request, club, viewer, pk)
+    try:
+        url = redemptions.redemption_checkout_start(
+            offer=offer,
+            user=request.user,
+            success_url=request.build_absolute_uri(reverse("offers:redemption-success", args=[club.slug, offer.pk])),
+            cancel_url=request.build_absolute_uri(offer.get_absolute_url()),
+        )
+    except OffersError as error:
+        messages.error(request, str(error))
+        return redirect(offer.get_absolute_url())
+    return redirect(url)
+
+
+@member_area
+def redemption_success(request, club, viewer, pk):
+    """The sale is recorded by the webhook: this page waits for it (htmx polling, or a refresh without JS)."""
+    offer = _visible_offer(request, club, viewer, pk)
+    redemption = Redemption.objects.filter(offer=offer, user=request.user).order_by("-created_at", "-pk").first()
+    template = "offers/_redemption_status.html" if request.htmx else "offers/redemption_success.html"
+    response = render(request, template, {"club": club, "offer": offer, "redemption": redemption})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@member_area
+def my_redemptions(request, club, viewer):
+    redeemed = selectors.redemptions_for_member(club=club, user=request.user)
+    return render(request, "offers/my_redemptions.html", {"club": club, "redemptions": redeemed})
+
+
+# --- Leaders -------------------------------------------------------------------------------------
+
+
+@leaders_only
+def offer_manage(request, club):
+    return render(
+        request, "offers/offer_manage.html", {"club": club, "offers": selectors.offer_list_for_leader(club=club)}
+    )
+
+
+def _offer_form(request, club, offer: Offer | None):
+    with timezone.override(club.time_zone):
+        form = OfferForm(request.POST or None, request.FILES or None, instance=offer, club=club)
+        if request.method == "POST" and form.is_valid():
+            data = {name: value for name, value in form.cleaned_data.items() if name != "image_upload"}
+            image = form.cleaned_data.get("image_upload")
+            try:
+                if offer is None:
+                    offer = posting.offer_create(club=club, actor=request.user, data=data, image=image)
+                    messages.success(request, _("Offer posted. Send it to members when you are ready."))
+                else:
+                    offer = posting.offer_update(offer=offer, data=data, image=image)
+                    messages.success(request, _("Offer saved."))
+            except OffersError as error:
+                form.add_error(None, str(error))
+            else:
+                return redirect("offers:offer-manage", slug=club.slug)
+        return render(request, "offers/offer_form.html", {"club": club, "form": form, "offer": offer})
+
+
+@leaders_only
+@require_http_methods(["GET", "POST"])
+def offer_create(request, club):
+    return _offer_form(request, club, None)
+
+
+@leaders_only
+@require_http_methods(["GET", "POST"])
+def offer_edit(request, club, pk):
+    return _offer_form(request, club, selectors.offer_get_for_leader(club=club, pk=pk))
+
+
+@leaders_only
+@require_http_methods(["GET", "POST"])
+def offer_send(request, club, pk):
+    """GET previews how many the send reaches and skips; POST confirms it."""
+    offer = selectors.offer_get_for_leader(club=club, pk=pk)
+    if request.method == "POST":
+        try:
+            sending.offer_send_start(offer=offer, actor=request.user)
+        except OffersError as error:
+            messages.error(request, str(error))
+            return redirect("offers:offer-send", slug=club.slug, pk=offer.pk)
+        messages.success(request, _("Sending started."))
+        return redirect("offers:offer-progress", slug=club.slug, pk=offer.pk)
+    preview = selectors.offer_send_preview(offer=offer)
+    return render(request, "offers/offer_send.html", {"club": club, "offer": offer, "preview": preview})
+
+
+@leaders_only
+@never_cache
+def offer_progress(request, club, pk):
+    offer = selectors.offer_get_for_leader(club=club, pk=pk)
+    context = {"club": club, "offer": offer, "results": selectors.offer_results(offer=offer)}
+    template = "offers/_progress.html" if request.htmx else "offers/offer_progress.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- Links in emails (no login, signed tokens) ---------------------------------------------------
+
+
+def _link_invalid(request, status: int):
+    return render(request, "offers/link_invalid.html", status=status)
+
+
+@csrf_exempt  # RFC 8058: mail providers POST "List-Unsubscribe=One-Click" without cookies or a CSRF token
+@require_http_methods(["GET", "POST"])
+@never_cache
+def unsubscribe(request, token):
+    """GET only asks (link scanners follow GETs); POST unsubscribes, from a mail client or our button."""
+    try:
+        club_id, user_id = unsubscribe_token_read(token)
+    except signing.BadSignature:
+        return _link_invalid(request, 400)
+    club = Club.objects.filter(pk=club_id).first()
+    user = User.objects.filter(pk=user_id).first()
+    if club is None or user is None:
+        return _link_invalid(request, 404)
+    context = {"club": club, "token": token}
+    if request.method == "POST":
+        tracking.offer_unsubscribe(club=club, user=user)
+        return render(request, "offers/unsubscribe_done.html", context)
+    return render(request, "offers/unsubscribe.html", context)
+
+
+def _delivery_from(token: str, salt: str) -> int:
+    try:
+        return delivery_token_read(token, salt=salt)
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+
+
+@require_GET
+@never_cache
+def email_open(request, token):
+    tracking.delivery_opened(delivery_id=_delivery_from(token, OPEN_SALT))
+    return HttpResponse(PIXEL_GIF, content_type="image/gif")
+
+
+@require_GET
+def email_click(request, token):
+    """Goes only to the offer's own page on this site: the token names a delivery, never a URL."""
+    delivery = get_object_or_404(
+        OfferDelivery.objects.select_related("offer__club"), pk=_delivery_from(token, CLICK_SALT)
+    )
+    tracking.delivery_clicked(delivery_id=delivery.pk)
+    return redirect(delivery.offer.get_absolute_url())

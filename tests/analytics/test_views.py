@@ -1,0 +1,161 @@
+"""Dashboards: figures on the page, every table as CSV, the period form, and query budgets."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from analytics.csv_export import TABLES
+from analytics.models import MetricSnapshot
+from analytics.selectors.engagement import INACTIVE_SHOWN
+from tests.analytics.factories import member_with_history, nps_answer, subscription_with_prices
+from tests.events.factories import AttendanceFactory, EventOccurrenceFactory, RsvpFactory
+from tests.factories import ClubFactory, PlanFactory, UserFactory
+from tests.feed.factories import AchievementFactory
+
+pytestmark = pytest.mark.django_db
+
+CLUB_DASHBOARD_QUERIES = 24
+STAFF_DASHBOARD_QUERIES = 20
+
+
+def _leader_of(club):
+    leader = UserFactory()
+    club.leaders.add(leader)
+    return leader
+
+
+def _populate(club, members: int):
+    """``members`` paying members with history, answers, events and achievements, plus a snapshot."""
+    now = timezone.now()
+    plans = list(club.plans.order_by("order"))
+    occurrence = EventOccurrenceFactory(club=club, starts_in=timedelta(days=-2))
+    for index in range(members):
+        joined = now - timedelta(days=40 + index * 13)
+        membership = member_with_history(club=club, plan=plans[index % len(plans)], history=[(joined, "active")])
+        subscription_with_prices(membership=membership, prices=[(joined, 500, 500)])
+        nps_answer(
+            club=club, score=index % 11, at=now - timedelta(days=3), comment=f"Comment {index}", membership=membership
+        )
+        RsvpFactory(occurrence=occurrence, user=membership.user)
+        if index % 2:
+            AttendanceFactory(occurrence=occurrence, user=membership.user)
+            AchievementFactory(club=club, author=membership.user, created_at=now - timedelta(days=1))
+    MetricSnapshot.objects.create(
+        club=club, day=now.date() - timedelta(days=1), members=members, paying_members=members, new_members=0,
+        churned_members=0, mrr_minor=500 * members, currency=club.currency,
+    )  # fmt: skip
+
+
+def test_leader_sees_the_figures_of_their_club(client, club):
+    _populate(club, 3)
+    client.force_login(_leader_of(club))
+    response = client.get(reverse("analytics:club-dashboard", args=[club.slug]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Dashboard of Healthy and Happy Club" in page
+    assert "$15.00" in page  # MRR: three members at $5.00 a month
+    assert "Comment 2" in page
+    assert 'id="analytics-chart-data" type="application/json"' in page
+
+
+def test_dashboard_pages_have_no_inline_script_or_style(client, club):
+    _populate(club, 2)
+    client.force_login(UserFactory(is_staff=True))
+    for url in (reverse("analytics:club-dashboard", args=[club.slug]), reverse("analytics:staff-dashboard")):
+        page = client.get(url).content.decode()
+        assert not re.search(r"<script(?![^>]*\b(src|type=\"application/json\"))[^>]*>", page)
+        assert " style=" not in page and "<style" not in page
+        assert not re.search(r"\son[a-z]+=", page)
+
+
+def test_cohort_heatmap_uses_css_buckets(client, club):
+    _populate(club, 2)
+    client.force_login(_leader_of(club))
+    page = client.get(reverse("analytics:club-dashboard", args=[club.slug]) + "?preset=year").content.decode()
+    assert re.search(r'<td class="heat-\d+">', page)
+
+
+def test_staff_dashboard_keeps_currencies_apart(client, club):
+    _populate(club, 2)
+    euro_club = ClubFactory(name="Euro Club", currency="EUR")
+    plan = PlanFactory(club=euro_club, price_minor=900, currency="EUR")
+    member = member_with_history(club=euro_club, plan=plan, history=[(timezone.now() - timedelta(days=90), "active")])
+    subscription_with_prices(membership=member, prices=[(timezone.now() - timedelta(days=90), 900, 900)])
+    client.force_login(UserFactory(is_staff=True))
+    page = client.get(reverse("analytics:staff-dashboard")).content.decode()
+    assert "All clubs in EUR" in page and "All clubs in USD" in page
+    assert "€9.00" in page and "$10.00" in page
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_table_downloads_as_csv_for_leaders_and_staff(client, club, table):
+    _populate(club, 2)
+    client.force_login(_leader_of(club))
+    response = client.get(reverse("analytics:club-dashboard-csv", args=[club.slug, table]) + "?preset=quarter")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert f"{club.slug}-{table}-" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows and rows[0]
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(reverse("analytics:staff-dashboard-csv", args=[table]))
+    assert response.status_code == 200
+
+
+def test_summary_csv_holds_the_figures_in_major_units(client, club):
+    _populate(club, 3)
+    client.force_login(_leader_of(club))
+    response = client.get(reverse("analytics:club-dashboard-csv", args=[club.slug, "summary"]))
+    header, row = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    figures = dict(zip(header, row, strict=True))
+    assert (figures["members_at_end"], figures["mrr_end"], figures["currency"]) == ("3", "15.00", "USD")
+
+
+def test_unknown_csv_table_is_404(client, club):
+    client.force_login(_leader_of(club))
+    assert client.get(reverse("analytics:club-dashboard-csv", args=[club.slug, "secrets"])).status_code == 404
+
+
+def test_chosen_dates_set_the_period_and_bad_dates_explain_themselves(client, club):
+    client.force_login(_leader_of(club))
+    url = reverse("analytics:club-dashboard", args=[club.slug])
+    page = client.get(url + "?start=2026-01-01&end=2026-01-31").content.decode()
+    assert 'value="2026-01-01"' in page and 'value="2026-01-31"' in page
+    page = client.get(url + "?start=2026-02-01&end=2026-01-01").content.decode()
+    assert "The start date must be on or before the end date." in page
+
+
+def test_inactive_list_is_capped_on_the_page_but_full_in_the_csv(client, club):
+    plan = club.plans.first()
+    long_ago = timezone.now() - timedelta(days=200)
+    for _index in range(INACTIVE_SHOWN + 2):
+        member_with_history(club=club, plan=plan, history=[(long_ago, "active")])
+    client.force_login(_leader_of(club))
+    response = client.get(reverse("analytics:club-dashboard", args=[club.slug]))
+    assert len(response.context["dashboard"].inactive) == INACTIVE_SHOWN
+    response = client.get(reverse("analytics:club-dashboard-csv", args=[club.slug, "inactive"]))
+    assert len(b"".join(response.streaming_content).decode().strip().splitlines()) == INACTIVE_SHOWN + 3
+
+
+@pytest.mark.parametrize("members", [1, 25])
+def test_club_dashboard_query_budget(client, club, django_assert_max_num_queries, members):
+    _populate(club, members)
+    client.force_login(_leader_of(club))
+    with django_assert_max_num_queries(CLUB_DASHBOARD_QUERIES):
+        assert client.get(reverse("analytics:club-dashboard", args=[club.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("clubs", [1, 6])
+def test_staff_dashboard_query_budget(client, club, django_assert_max_num_queries, clubs):
+    _populate(club, 5)
+    for _index in range(clubs - 1):
+        other = ClubFactory()
+        PlanFactory(club=other)
+        _populate(other, 5)
+    client.force_login(UserFactory(is_staff=True))
+    with django_assert_max_num_queries(STAFF_DASHBOARD_QUERIES):
+        assert client.get(reverse("analytics:staff-dashboard")).status_code == 200

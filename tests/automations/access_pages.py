@@ -1,0 +1,50 @@
+"""Access-matrix rows for the automations app's URLs (collected by tests/test_access_matrix.py).
+
+Leader pages answer 404 to everyone but the club's leaders and staff. The member's referral page behaves like
+the member area. Cancelling belongs to one's own membership (404 otherwise); without a running subscription
+it explains why on the billing page. Referral and email-click links work for everyone, signed in or not.
+"""
+
+from django.urls import reverse
+
+from automations.tokens import click_token
+from tests.access import LOGIN, Page, club_billing, club_detail, club_home, everyone, own_membership_only, signed_in
+from tests.automations.factories import AutomationSendFactory, ReferralCodeFactory
+from tests.factories import MembershipFactory
+
+LEADERS = {**signed_in(404), "leader": 200, "staff": 200}
+MEMBER_AREA = {
+    "anonymous": LOGIN,
+    "non_member": club_detail,
+    "pending": club_detail,
+    "lapsed": club_detail,
+    "member": 200,
+    "other_leader": club_detail,
+    "leader": 200,
+    "staff": 200,
+}
+
+
+def automations_url(name: str):
+    return lambda club: reverse(f"automations:{name}", args=[club.slug])
+
+
+def referral_link(club):
+    return reverse("automations:referral-landing", args=[ReferralCodeFactory(club=club).code])
+
+
+def click_link(club):
+    send = AutomationSendFactory(membership=MembershipFactory(club=club))
+    return reverse("automations:click", args=[click_token(send_id=send.pk, path=club_home(club))])
+
+
+PAGES = [
+    Page("settings", automations_url("settings"), LEADERS),
+    Page("settings-post", automations_url("settings"), LEADERS, method="post"),
+    Page("inactive-members", automations_url("inactive-members"), LEADERS),
+    Page("my-referrals", automations_url("my-referrals"), MEMBER_AREA),
+    Page("cancel-membership", automations_url("cancel-membership"), own_membership_only(club_billing)),
+    Page("save-offer-accept", automations_url("save-offer-accept"), own_membership_only(club_billing), method="post"),
+    Page("referral-landing", referral_link, everyone(club_detail)),
+    Page("click", click_link, everyone(club_home)),
+]

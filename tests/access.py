@@ -66,3 +66,19 @@ def club_billing(club):
 def allauth_entrance(url_name: str) -> Page:
     """Log-in and sign-up pages send signed-in people on to their clubs."""
     return Page(url_name, lambda club: reverse(url_name), {**everyone(my_clubs), "anonymous": 200})
+
+
+# The two shapes most club pages take. The member area: members with access, the club's leaders and
+# staff enter; people without access are sent to the club page to join; anonymous people log in first.
+MEMBER_AREA = {
+    "anonymous": LOGIN,
+    "non_member": club_detail,
+    "pending": club_detail,
+    "lapsed": club_detail,
+    "member": 200,
+    "other_leader": club_detail,
+    "leader": 200,
+    "staff": 200,
+}
+# Leaders' tools: the club's leaders and staff; for everyone else the page does not exist.
+LEADERS_ONLY = {**signed_in(404), "leader": 200, "staff": 200}

@@ -9,7 +9,9 @@ from django.urls import get_resolver, reverse
 
 from tests.access import (
     CHECKOUT,
+    LEADERS_ONLY,
     LOGIN,
+    MEMBER_AREA,
     Page,
     allauth_entrance,
     billing_url,
@@ -38,25 +40,12 @@ CORE_PAGES = [
     Page("club-detail", club_detail, everyone(200)),
     Page("club-join", join_url, {**signed_in(200), "member": club_home}),
     Page("club-join-post", join_url, {**signed_in(CHECKOUT), "member": club_home}, method="post"),
-    Page(
-        "club-home",
-        club_home,
-        {
-            "anonymous": LOGIN,
-            "non_member": club_detail,
-            "pending": club_detail,
-            "lapsed": club_detail,
-            "member": 200,
-            "other_leader": club_detail,
-            "leader": 200,
-            "staff": 200,
-        },
-    ),
+    Page("club-home", club_home, MEMBER_AREA),
     Page("my-clubs", my_clubs, signed_in(200)),
     Page(
         "club-roster",
         lambda club: reverse("clubs:club-roster", args=[club.slug]),
-        {**signed_in(404), "leader": 200, "staff": 200},
+        LEADERS_ONLY,
     ),
     Page("profile", lambda club: reverse("members:profile"), signed_in(200)),
     Page("language", lambda club: reverse("members:language"), everyone(lambda club: "/"), method="post"),

@@ -7,11 +7,10 @@ else gets 404. The NPS answer page is opened by its signed link alone, whoever f
 from django.urls import reverse
 
 from analytics.services.nps import survey_token
-from tests.access import Page, everyone, signed_in
+from tests.access import LEADERS_ONLY, Page, everyone, signed_in
 from tests.analytics.factories import NpsSurveyFactory
 from tests.factories import MembershipFactory
 
-LEADERS_AND_STAFF = {**signed_in(404), "leader": 200, "staff": 200}
 STAFF_ONLY = {**signed_in(404), "staff": 200}
 
 
@@ -21,13 +20,13 @@ def nps_answer_url(club):
 
 
 PAGES = [
-    Page("club-dashboard", lambda club: reverse("analytics:club-dashboard", args=[club.slug]), LEADERS_AND_STAFF),
+    Page("club-dashboard", lambda club: reverse("analytics:club-dashboard", args=[club.slug]), LEADERS_ONLY),
     Page(
         "club-dashboard-csv",
         lambda club: reverse("analytics:club-dashboard-csv", args=[club.slug, "summary"]),
-        LEADERS_AND_STAFF,
+        LEADERS_ONLY,
     ),
-    Page("nps-settings", lambda club: reverse("analytics:nps-settings", args=[club.slug]), LEADERS_AND_STAFF),
+    Page("nps-settings", lambda club: reverse("analytics:nps-settings", args=[club.slug]), LEADERS_ONLY),
     Page("staff-dashboard", lambda club: reverse("analytics:staff-dashboard"), STAFF_ONLY),
     Page("staff-dashboard-csv", lambda club: reverse("analytics:staff-dashboard-csv", args=["summary"]), STAFF_ONLY),
     Page("nps-answer", nps_answer_url, everyone(200)),

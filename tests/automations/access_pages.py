@@ -8,21 +8,18 @@ it explains why on the billing page. Referral and email-click links work for eve
 from django.urls import reverse
 
 from automations.tokens import click_token
-from tests.access import LOGIN, Page, club_billing, club_detail, club_home, everyone, own_membership_only, signed_in
+from tests.access import (
+    LEADERS_ONLY,
+    MEMBER_AREA,
+    Page,
+    club_billing,
+    club_detail,
+    club_home,
+    everyone,
+    own_membership_only,
+)
 from tests.automations.factories import AutomationSendFactory, ReferralCodeFactory
 from tests.factories import MembershipFactory
-
-LEADERS = {**signed_in(404), "leader": 200, "staff": 200}
-MEMBER_AREA = {
-    "anonymous": LOGIN,
-    "non_member": club_detail,
-    "pending": club_detail,
-    "lapsed": club_detail,
-    "member": 200,
-    "other_leader": club_detail,
-    "leader": 200,
-    "staff": 200,
-}
 
 
 def automations_url(name: str):
@@ -39,9 +36,9 @@ def click_link(club):
 
 
 PAGES = [
-    Page("settings", automations_url("settings"), LEADERS),
-    Page("settings-post", automations_url("settings"), LEADERS, method="post"),
-    Page("inactive-members", automations_url("inactive-members"), LEADERS),
+    Page("settings", automations_url("settings"), LEADERS_ONLY),
+    Page("settings-post", automations_url("settings"), LEADERS_ONLY, method="post"),
+    Page("inactive-members", automations_url("inactive-members"), LEADERS_ONLY),
     Page("my-referrals", automations_url("my-referrals"), MEMBER_AREA),
     Page("cancel-membership", automations_url("cancel-membership"), own_membership_only(club_billing)),
     Page("save-offer-accept", automations_url("save-offer-accept"), own_membership_only(club_billing), method="post"),

@@ -1,50 +1,28 @@
 """Two beats (or two workers) at the same moment still send each message once (PostgreSQL: real row locks)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from automations.models import AutomationKind, AutomationSend, Referral, ReferralStatus
 from automations.services.referrals import referral_reward_for_invoice
 from automations.services.triggers import automation_run_kind
 from billing.models import StripeCustomer
 from tests.automations.conftest import NOW
+from tests.concurrency import at_once, require_postgresql
 from tests.factories import ClubFactory, MembershipFactory, PlanFactory, UserFactory
 
 
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's concurrency; runs under CI=true")
-
-
 def _at_once(target, count=2):
-    barrier = threading.Barrier(count)
-    results, errors = [], []
-
-    def work():
-        barrier.wait()
-        try:
-            results.append(target())
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = at_once(*[target] * count)
     assert errors == []
     return results
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_runs_claim_and_send_once():
-    _needs_postgres()
+    require_postgresql()
     club = ClubFactory()
     MembershipFactory(club=club, plan=PlanFactory(club=club), started_at=NOW - timedelta(hours=1))
 
@@ -57,7 +35,7 @@ def test_two_simultaneous_runs_claim_and_send_once():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_paid_events_credit_the_referrer_once(stripe_emulator):
-    _needs_postgres()
+    require_postgresql()
     from automations.services.referrals import referral_code_for
     from billing.services.subscriptions import customer_for_user
 

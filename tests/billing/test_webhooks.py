@@ -1,13 +1,12 @@
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from billing import handlers
 from billing.models import WebhookEvent, WebhookEventStatus
 from billing.services.events import webhook_event_replay
 from tests.billing.stripe_events import WEBHOOK_SECRET, stripe_event
+from tests.concurrency import at_once, require_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +106,7 @@ def test_get_is_not_allowed(client):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_deliveries_store_and_process_once(settings, monkeypatch):
     """Two threads deliver the same event at the same moment (PostgreSQL: real row locks)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's concurrency; runs under CI=true")
+    require_postgresql()
     from django.test import Client
 
     from tests.billing.stripe_events import signed
@@ -116,22 +114,15 @@ def test_two_simultaneous_deliveries_store_and_process_once(settings, monkeypatc
     calls = []
     monkeypatch.setitem(handlers.HANDLERS, "customer.created", lambda event: calls.append(1) or handlers.Outcome())
     body, header = signed(stripe_event("customer.created", UNHANDLED))
-    barrier = threading.Barrier(2)
-    statuses = []
 
     def deliver():
-        barrier.wait()
         response = Client().post(
             "/billing/webhooks/stripe/", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=header
         )
-        statuses.append(response.status_code)
-        connection.close()
+        return response.status_code
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses, errors = at_once(deliver, deliver)
+    assert errors == []
     assert statuses == [200, 200]
     assert WebhookEvent.objects.count() == 1
     assert calls == [1]

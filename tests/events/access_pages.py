@@ -8,21 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import EventOccurrence
-from tests.access import LOGIN, Page, club_detail, everyone, signed_in
+from tests.access import LEADERS_ONLY, LOGIN, MEMBER_AREA, Page, everyone, signed_in
 from tests.events.factories import CalendarFeedTokenFactory, EventOccurrenceFactory
 from tests.factories import MembershipFactory
-
-MEMBER_AREA = {
-    "anonymous": LOGIN,
-    "non_member": club_detail,
-    "pending": club_detail,
-    "lapsed": club_detail,
-    "member": 200,
-    "other_leader": club_detail,
-    "leader": 200,
-    "staff": 200,
-}
-LEADERS = {**signed_in(404), "leader": 200, "staff": 200}
 
 
 def event_url(name: str):
@@ -42,7 +30,7 @@ def member_area_then(target) -> dict:
 
 
 def leaders_then(target) -> dict:
-    return {**LEADERS, "leader": target, "staff": target}
+    return {**LEADERS_ONLY, "leader": target, "staff": target}
 
 
 def member_attendance_url(club):
@@ -65,20 +53,20 @@ PAGES = [
     Page("event-ics", event_url("event-ics"), MEMBER_AREA),
     # An empty answer is refused with a message; members land back on the event.
     Page("event-rsvp-post", event_url("event-rsvp"), member_area_then(the_event), method="post"),
-    Page("event-create", lambda club: reverse("events:event-create", args=[club.slug]), LEADERS),
-    Page("event-edit", event_url("event-edit"), LEADERS),
-    Page("event-cancel", event_url("event-cancel"), LEADERS),
+    Page("event-create", lambda club: reverse("events:event-create", args=[club.slug]), LEADERS_ONLY),
+    Page("event-edit", event_url("event-edit"), LEADERS_ONLY),
+    Page("event-cancel", event_url("event-cancel"), LEADERS_ONLY),
     Page("event-cancel-post", event_url("event-cancel"), leaders_then(the_event), method="post"),
-    Page("event-checkin", event_url("event-checkin"), LEADERS),
+    Page("event-checkin", event_url("event-checkin"), LEADERS_ONLY),
     Page(
         "event-checkin-post",
         event_url("event-checkin"),
         leaders_then(lambda club: reverse("events:event-checkin", args=[club.slug, EventOccurrence.objects.get().pk])),
         method="post",
     ),
-    Page("series-edit", series_url("series-edit"), LEADERS),
-    Page("series-cancel", series_url("series-cancel"), LEADERS),
-    Page("member-attendance", member_attendance_url, LEADERS),
+    Page("series-edit", series_url("series-edit"), LEADERS_ONLY),
+    Page("series-cancel", series_url("series-cancel"), LEADERS_ONLY),
+    Page("member-attendance", member_attendance_url, LEADERS_ONLY),
     Page("my-attendance", lambda club: reverse("events:my-attendance"), signed_in(200)),
     Page("calendar-settings", lambda club: reverse("events:calendar-settings"), signed_in(200)),
     Page(

@@ -1,17 +1,16 @@
 """Reminders 24 h and 1 h before, to those going: each once, in the member's language and time zone."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from clubs.models import MembershipStatus
 from events.models import EventReminder, ReminderKind, RsvpStatus
 from events.services.notifications import event_reminders_send
 from events.tasks import send_event_reminders
+from tests.concurrency import at_once, require_postgresql
 from tests.events.factories import EventOccurrenceFactory, RsvpFactory
 from tests.factories import ClubFactory, MembershipFactory
 
@@ -94,27 +93,13 @@ def test_reminder_is_in_the_members_language_and_time_zone_with_the_place_and_li
 @pytest.mark.django_db(transaction=True)
 def test_two_reminder_runs_at_the_same_moment_send_once():
     """Two beat workers overlap (PostgreSQL: the unique claim row serialises them)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL's concurrency; runs under CI=true")
+    require_postgresql()
     club = ClubFactory()
     occurrence = EventOccurrenceFactory(club=club, starts_in=timedelta(hours=20))
     for _ in range(5):
         going_member(occurrence)
-    barrier = threading.Barrier(2)
-    counts = []
-
-    def run():
-        try:
-            barrier.wait()
-            counts.append(event_reminders_send())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    counts, errors = at_once(event_reminders_send, event_reminders_send)
+    assert errors == []
     assert sum(counts) == 5
     assert len(mail.outbox) == 5
     assert EventReminder.objects.count() == 5

@@ -100,12 +100,19 @@ def _history(dashboard: Dashboard) -> Iterable[list]:
                _money(row["mrr_minor"], row["currency"])]  # fmt: skip
 
 
+def _cancellations(dashboard: Dashboard) -> Iterable[list]:
+    yield ["reason", "times_given"]
+    for item in dashboard.cancellation_reasons:
+        yield [item.label, item.count]
+
+
 TABLES: dict[str, Callable[[Dashboard], Iterable[list]]] = {
     "summary": _summary,
     "plans": _plans,
     "cohorts": _cohorts,
     "nps": _nps,
     "comments": _comments,
+    "cancellations": _cancellations,
     "inactive": _inactive,
     "history": _history,
 }

@@ -1,5 +1,6 @@
 """Reads for automations: settings, who may be emailed, what each automation achieved, referral stats."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -233,11 +234,19 @@ class ReasonCount:
     count: int
 
 
-def cancellation_reason_counts(*, club: Club, since: datetime | None = None) -> list[ReasonCount]:
-    """How often each reason was given (a cancellation may give several); most frequent first."""
-    feedback = CancellationFeedback.objects.filter(club=club)
-    if since is not None:
-        feedback = feedback.filter(created_at__gte=since)
+def cancellation_reason_counts(
+    *, clubs: Iterable[Club], start: datetime | None = None, end: datetime | None = None
+) -> list[ReasonCount]:
+    """How often each reason was given in [start, end) (a cancellation may give several); most frequent first.
+
+    The reasons are a short list per cancellation, so they are tallied here over the period's cancellations
+    (not over members): one query, however many clubs.
+    """
+    feedback = CancellationFeedback.objects.filter(club__in=clubs)
+    if start is not None:
+        feedback = feedback.filter(created_at__gte=start)
+    if end is not None:
+        feedback = feedback.filter(created_at__lt=end)
     counts = dict.fromkeys(CancellationReason.values, 0)
     for reasons in feedback.values_list("reasons", flat=True):
         for reason in reasons:

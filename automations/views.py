@@ -57,7 +57,7 @@ def automation_settings(request, slug):
         "stats": selectors.automation_stats(club=club, club_settings=config),
         "referrals": selectors.referral_stats_for_club(club=club),
         "top_referrers": selectors.top_referrers(club=club),
-        "reasons": selectors.cancellation_reason_counts(club=club),
+        "reasons": selectors.cancellation_reason_counts(clubs=[club]),
         "comments": selectors.cancellation_comments(club=club),
         "inactive_count": selectors.inactive_members(club=club).count(),
     }

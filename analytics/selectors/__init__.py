@@ -12,6 +12,7 @@ from analytics.selectors.engagement import INACTIVE_THRESHOLDS, ClubEngagement, 
 from analytics.selectors.metrics import PeriodMetrics, period_metrics
 from analytics.selectors.nps import NpsFigures, NpsMonth, nps_by_club, nps_comments, nps_for, nps_trend
 from analytics.selectors.period import Period
+from automations.selectors import ReasonCount, cancellation_reason_counts
 from clubs.models import Club, Membership
 from members.models import User
 
@@ -62,6 +63,11 @@ class Dashboard:
         for figures in self.engagement.values():
             total.add(figures)
         return total
+
+    @cached_property
+    def cancellation_reasons(self) -> list[ReasonCount]:
+        """Why members cancelled in the period, as they told the cancellation form (automations app)."""
+        return cancellation_reason_counts(clubs=self.clubs, start=self.period.start, end=self.period.end)
 
     @cached_property
     def history(self) -> list[dict]:

@@ -159,3 +159,23 @@ def test_staff_dashboard_query_budget(client, club, django_assert_max_num_querie
     client.force_login(UserFactory(is_staff=True))
     with django_assert_max_num_queries(STAFF_DASHBOARD_QUERIES):
         assert client.get(reverse("analytics:staff-dashboard")).status_code == 200
+
+
+def test_cancellation_reasons_of_the_period_appear_on_the_dashboard_and_in_csv(client, club):
+    from automations.models import CancellationFeedback
+
+    now = timezone.now()
+    for reasons, days_ago in [(["too_expensive", "no_time"], 3), (["too_expensive"], 5), (["no_time"], 200)]:
+        membership = member_with_history(club=club, plan=club.plans.first(), history=[(now, "active")])
+        CancellationFeedback.objects.create(
+            club=club, membership=membership, user=membership.user, reasons=reasons,
+            created_at=now - timedelta(days=days_ago),
+        )  # fmt: skip
+    client.force_login(_leader_of(club))
+
+    page = client.get(reverse("analytics:club-dashboard", args=[club.slug]), {"preset": "30d"}).content.decode()
+    assert "Why members cancel" in page
+    response = client.get(reverse("analytics:club-dashboard-csv", args=[club.slug, "cancellations"]), {"preset": "30d"})
+    rows = dict(list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))[1:])
+    assert rows["It costs too much"] == "2"
+    assert rows["I don't have the time"] == "1"  # the answer of 200 days ago is outside the period

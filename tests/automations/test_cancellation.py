@@ -54,7 +54,7 @@ def test_cancelling_stores_the_reasons_and_stops_renewal(client, club, paying):
     feedback = CancellationFeedback.objects.get()
     assert (feedback.club, feedback.user, feedback.reasons) == (club, paying.user, ["no_time", "too_expensive"])
     assert feedback.comment == "Busy season at work."
-    counts = {item.reason: item.count for item in cancellation_reason_counts(club=club)}
+    counts = {item.reason: item.count for item in cancellation_reason_counts(clubs=[club])}
     assert counts["too_expensive"] == 1 and counts["other"] == 0
 
 

@@ -249,3 +249,16 @@ def test_leader_cancels_a_date_from_the_page(client, club, django_capture_on_com
     occurrence.refresh_from_db()
     assert occurrence.is_cancelled
     assert len(mail.outbox) == 1
+
+
+def test_event_times_use_persian_digits_in_persian(client, club):
+    member = MembershipFactory(
+        club=club, plan=club.plans.first(), user=UserFactory(preferred_language="fa", time_zone="UTC")
+    )
+    starts_at = (timezone.now() + timedelta(days=3)).replace(hour=19, minute=0, second=0, microsecond=0)
+    EventOccurrenceFactory(club=club, title="Morning walk", starts_at=starts_at)
+    client.force_login(member.user)
+    page = client.get(reverse("events:event-list", args=[club.slug])).content.decode()
+    assert "Morning walk" in page
+    # Persian digits on the page; only the machine-readable datetime="" keeps Latin ones.
+    assert "۱۹:۰۰–۲۰:۰۰" in page  # noqa: RUF001

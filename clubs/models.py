@@ -198,7 +198,11 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["user", "club"], name="one_membership_per_user_and_club")]
-        indexes = [models.Index(fields=["club", "status"])]
+        indexes = [
+            models.Index(fields=["club", "status"]),
+            # Club home's newest members: walk the club's memberships newest first, stop at a dozen.
+            models.Index(fields=["club", "-started_at"], name="clubs_membership_club_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.club} ({self.get_status_display()})"

@@ -8,7 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import BooleanField, Case, Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -158,26 +158,24 @@ class ClubHomeFeed:
 
 
 def club_home_feed(*, club: Club, viewer: ClubViewer) -> ClubHomeFeed:
-    """The latest highlight of the week and the newest achievements, for club home, in ONE query.
+    """The latest highlight of the week and the newest achievements, for club home (2 queries).
 
-    The highlight is sorted first (when there is one), so one LIMITed query brings both.
+    Two index reads (the club's newest highlight, and its newest achievements by ``feed_achievement_club_recent``)
+    stay fast at any feed size; sorting every achievement of the club by "is it the highlight" did not.
     """
-    latest = WeeklyHighlight.objects.filter(club=club, achievement__is_hidden=False).order_by("-week_start")
-    rows = list(
+    latest = (
+        WeeklyHighlight.objects.filter(club=club, achievement__is_hidden=False)
+        .select_related("achievement__author")
+        .order_by("-week_start")
+        .first()
+    )
+    highlight = latest.achievement if latest else None
+    newest = (
         _visible(Achievement.objects.filter(club=club), viewer=viewer)
         .select_related("author")
-        .annotate(
-            is_current_highlight=Case(
-                When(pk=Subquery(latest.values("achievement_id")[:1]), then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            highlight_week=Subquery(latest.values("week_start")[:1]),
-        )
-        .order_by("-is_current_highlight", "-created_at", "-pk")[: RECENT_ON_CLUB_HOME + 1]
+        .order_by("-created_at", "-pk")[: RECENT_ON_CLUB_HOME + 1]
     )
-    highlight = rows[0] if rows and rows[0].is_current_highlight else None
-    recent = [row for row in rows if not row.is_current_highlight][:RECENT_ON_CLUB_HOME]
+    recent = [achievement for achievement in newest if highlight is None or achievement.pk != highlight.pk]
     return ClubHomeFeed(
-        highlight=highlight, highlight_week=highlight.highlight_week if highlight else None, recent=recent
+        highlight=highlight, highlight_week=latest.week_start if latest else None, recent=recent[:RECENT_ON_CLUB_HOME]
     )

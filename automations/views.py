@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -22,8 +21,9 @@ from automations.tokens import click_token_read
 from billing import gateway
 from billing.exceptions import BillingError
 from billing.services.subscriptions import current_subscription
+from clubs.decorators import member_area
 from clubs.models import Club, Membership
-from clubs.permissions import club_viewer, user_leads_club
+from clubs.permissions import user_leads_club
 from clubs.selectors import club_get_by_slug
 
 INACTIVE_PAGE_SIZE = 50
@@ -99,13 +99,8 @@ def referral_landing(request, code):
     return redirect(club.get_absolute_url())
 
 
-def my_referrals(request, slug):
-    club = club_get_by_slug(slug=slug)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not club_viewer(user=request.user, club=club).may_enter_member_area:
-        messages.info(request, _("The member area of %(club)s is for members. Join to enter.") % {"club": club.name})
-        return redirect(club.get_absolute_url())
+@member_area
+def my_referrals(request, club, viewer):
     context = {
         "club": club,
         "code": referral_code_for(club=club, user=request.user),

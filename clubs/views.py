@@ -2,9 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from billing.views import start_checkout
 from clubs import selectors
+from clubs.decorators import member_area_gate
 from clubs.exceptions import MembershipError
 from clubs.models import MembershipStatus, Plan
 from clubs.permissions import club_viewer, user_leads_club
@@ -70,12 +70,9 @@ def club_join(request, slug, plan_id):
 
 def club_home(request, slug):
     club = selectors.club_get_by_slug(slug=slug)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    viewer = club_viewer(user=request.user, club=club)
-    if not viewer.may_enter_member_area:
-        messages.info(request, _("The member area of %(club)s is for members. Join to enter.") % {"club": club.name})
-        return redirect(club.get_absolute_url())
+    viewer = member_area_gate(request, club)
+    if isinstance(viewer, HttpResponse):
+        return viewer
     context = {
         "club": club,
         "membership": viewer.membership,

@@ -4,20 +4,17 @@ Member pages follow the club's member area: anonymous people are sent to log in,
 access to the club's page. Leader pages answer 404 to everyone else, so they do not reveal themselves.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from clubs.permissions import club_viewer, user_leads_club
-from clubs.selectors import club_get_by_slug
+from clubs.decorators import leaders_only, member_area
 from config.ratelimit import rate_limit
 from config.redirects import next_path
 from events import selectors
@@ -40,35 +37,7 @@ EVENTS_PAGE_SIZE = 20
 HISTORY_PAGE_SIZE = 50
 
 
-def member_area(view):
-    """Members with access, the club's leaders and staff; the view receives (request, club, viewer, ...)."""
-
-    @wraps(view)
-    def wrapper(request, slug, *args, **kwargs):
-        club = club_get_by_slug(slug=slug)
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        viewer = club_viewer(user=request.user, club=club)
-        if not viewer.may_enter_member_area:
-            messages.info(request, _("Events of %(club)s are for members. Join to take part.") % {"club": club.name})
-            return redirect(club.get_absolute_url())
-        return view(request, club, viewer, *args, **kwargs)
-
-    return wrapper
-
-
-def leaders_only(view):
-    """The club's leaders and staff; anyone else gets 404, as if the page did not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, slug, *args, **kwargs):
-        club = club_get_by_slug(slug=slug)
-        if not user_leads_club(user=request.user, club=club):
-            raise Http404
-        return view(request, club, *args, **kwargs)
-
-    return wrapper
+EVENTS_INVITATION = _lazy("Events of %(club)s are for members. Join to take part.")
 
 
 def _ics_response(content: bytes, *, filename: str) -> HttpResponse:
@@ -80,7 +49,7 @@ def _ics_response(content: bytes, *, filename: str) -> HttpResponse:
 
 
 @require_GET
-@member_area
+@member_area(invitation=EVENTS_INVITATION)
 def event_list(request, club, viewer):
     page = Paginator(selectors.occurrences_upcoming(club=club, user=request.user), EVENTS_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -90,7 +59,7 @@ def event_list(request, club, viewer):
 
 
 @require_GET
-@member_area
+@member_area(invitation=EVENTS_INVITATION)
 def event_archive(request, club, viewer):
     page = Paginator(selectors.occurrences_past(club=club, user=request.user), EVENTS_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -100,7 +69,7 @@ def event_archive(request, club, viewer):
 
 
 @require_GET
-@member_area
+@member_area(invitation=EVENTS_INVITATION)
 def event_detail(request, club, viewer, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
     rsvp = selectors.rsvp_for(occurrence=occurrence, user=request.user)
@@ -121,7 +90,7 @@ def event_detail(request, club, viewer, pk):
 
 
 @require_POST
-@member_area
+@member_area(invitation=EVENTS_INVITATION)
 @rate_limit(action="rsvp", rate="20/m")
 def event_rsvp(request, club, viewer, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
@@ -146,7 +115,7 @@ def event_rsvp(request, club, viewer, pk):
 
 
 @require_GET
-@member_area
+@member_area(invitation=EVENTS_INVITATION)
 def event_ics(request, club, viewer, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
     content = calendar_ics([occurrence], name=occurrence.title)

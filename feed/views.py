@@ -6,9 +6,8 @@ page itself, the same invitation to join as club home), and another club's objec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -16,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clubs.decorators import member_area_gate
 from clubs.models import Club
 from clubs.permissions import ClubViewer, club_viewer
 from clubs.selectors import club_get_by_slug
@@ -43,13 +43,10 @@ def _enter(request, slug: str) -> tuple[Club, ClubViewer]:
 def _enter_or_invite(request, slug: str):
     """Like club home: strangers are asked to log in, non-members are sent to the club's page to join."""
     club = club_get_by_slug(slug=slug)
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path()), None, None
-    viewer = club_viewer(user=request.user, club=club)
-    if not viewer.may_enter_member_area:
-        messages.info(request, _("The member area of %(club)s is for members. Join to enter.") % {"club": club.name})
-        return redirect(club.get_absolute_url()), None, None
-    return None, club, viewer
+    entry = member_area_gate(request, club)
+    if isinstance(entry, HttpResponse):
+        return entry, None, None
+    return None, club, entry
 
 
 def _back(request, fallback: str):

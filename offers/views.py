@@ -3,8 +3,6 @@
 import base64
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core import signing
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,12 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clubs.decorators import leaders_only, member_area
 from clubs.models import Club
-from clubs.permissions import ClubViewer, club_viewer, user_leads_club
+from clubs.permissions import club_viewer
 from clubs.selectors import club_get_by_slug
 from members.models import User
 from offers import selectors
@@ -31,55 +31,13 @@ from offers.tokens import CLICK_SALT, OPEN_SALT, delivery_token_read, unsubscrib
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-class _Refused(Exception):
-    def __init__(self, response):
-        self.response = response
-
-
-def _member_area(request, slug) -> tuple[Club, ClubViewer]:
-    """Like the club home: members with access, leaders and staff; others are sent where they belong."""
-    club = club_get_by_slug(slug=slug)
-    if not request.user.is_authenticated:
-        raise _Refused(redirect_to_login(request.get_full_path()))
-    viewer = club_viewer(user=request.user, club=club)
-    if not viewer.may_enter_member_area:
-        messages.info(request, _("Offers of %(club)s are for members. Join to see them.") % {"club": club.name})
-        raise _Refused(redirect(club.get_absolute_url()))
-    return club, viewer
-
-
-def member_area(view):
-    def wrapped(request, slug, *args, **kwargs):
-        try:
-            club, viewer = _member_area(request, slug)
-        except _Refused as refused:
-            return refused.response
-        return view(request, club, viewer, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def leaders_only(view):
-    """Leaders of this club and staff; for anyone else the page does not exist (404, never 403)."""
-
-    @login_required
-    def wrapped(request, slug, *args, **kwargs):
-        club = club_get_by_slug(slug=slug)
-        if not user_leads_club(user=request.user, club=club):
-            raise Http404
-        return view(request, club, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+OFFERS_INVITATION = _lazy("Offers of %(club)s are for members. Join to see them.")
 
 
 # --- Members -------------------------------------------------------------------------------------
 
 
-@member_area
+@member_area(invitation=OFFERS_INVITATION)
 def offer_list(request, club, viewer):
     offers = selectors.offer_list_for_member(club=club, user=request.user)
     return render(request, "offers/offer_list.html", {"club": club, "offers": offers, "is_leader": viewer.is_leader})
@@ -92,7 +50,7 @@ def _visible_offer(request, club, viewer, pk) -> Offer:
     return offer
 
 
-@member_area
+@member_area(invitation=OFFERS_INVITATION)
 def offer_detail(request, club, viewer, pk):
     offer = _visible_offer(request, club, viewer, pk)
     context = {"club": club, "offer": offer, "is_leader": viewer.is_leader, "may_redeem": viewer.has_member_access}
@@ -113,7 +71,7 @@ def offer_image(request, slug, pk):
 
 
 @require_POST
-@member_area
+@member_area(invitation=OFFERS_INVITATION)
 def offer_redeem(request, club, viewer, pk):
     offer = _visible_offer(request, club, viewer, pk)
     try:
@@ -129,7 +87,7 @@ def offer_redeem(request, club, viewer, pk):
     return redirect(url)
 
 
-@member_area
+@member_area(invitation=OFFERS_INVITATION)
 def redemption_success(request, club, viewer, pk):
     """The sale is recorded by the webhook: this page waits for it (htmx polling, or a refresh without JS)."""
     offer = _visible_offer(request, club, viewer, pk)
@@ -140,7 +98,7 @@ def redemption_success(request, club, viewer, pk):
     return response
 
 
-@member_area
+@member_area(invitation=OFFERS_INVITATION)
 def my_redemptions(request, club, viewer):
     redeemed = selectors.redemptions_for_member(club=club, user=request.user)
     return render(request, "offers/my_redemptions.html", {"club": club, "redemptions": redeemed})

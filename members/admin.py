@@ -1,16 +1,23 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from billing.admin import StaffAuditMixin
+from billing.services.audit import REDACTED, staff_action_record
 from members.models import EmailSuppression, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(StaffAuditMixin, DjangoUserAdmin):
+    """Staff changes to people (staff rights, deactivation, email, password) are audited like billing's."""
+
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "preferred_language"]
     search_fields = ["email", "display_name"]
+    # Facts, not settings: editable, a save would also rewrite them (to the second the form shows).
+    readonly_fields = ["last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -23,10 +30,24 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the form was valid and saved
+            staff_action_record(
+                actor=request.user,
+                action="change password",
+                target=self.get_object(request, unquote(id)),
+                after={"password": REDACTED},
+            )
+        return response
+
 
 @admin.register(EmailSuppression)
-class EmailSuppressionAdmin(admin.ModelAdmin):
-    """Addresses offers and automations skip; staff may add one by hand or delete one to send again."""
+class EmailSuppressionAdmin(StaffAuditMixin, admin.ModelAdmin):
+    """Addresses offers and automations skip; staff may add one by hand or delete one to send again.
+
+    Deleting one sends mail to an address that bounced or complained again, so it is audited.
+    """
 
     list_display = ["email", "reason", "provider", "created_at", "updated_at"]
     list_filter = ["reason", "provider", ("created_at", admin.DateFieldListFilter)]

@@ -37,10 +37,19 @@ def audit_value(value):
     return str(value)
 
 
+# The audit log says that a secret changed, never what it is: not a password, nor its hash.
+SECRET_FIELDS = frozenset({"password", "password1", "password2"})
+REDACTED = "[redacted]"
+
+
+def _audited(field: str, value):
+    return REDACTED if field in SECRET_FIELDS else audit_value(value)
+
+
 def audit_fields(data: dict, fields) -> dict:
-    return {field: audit_value(data.get(field)) for field in fields}
+    return {field: _audited(field, data.get(field)) for field in fields}
 
 
 def model_snapshot(obj: Model) -> dict:
     """Every concrete field of a row as it is in the database now (what a delete takes away)."""
-    return {field.name: audit_value(getattr(obj, field.name)) for field in obj._meta.concrete_fields}
+    return {field.name: _audited(field.name, getattr(obj, field.name)) for field in obj._meta.concrete_fields}

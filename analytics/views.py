@@ -18,17 +18,8 @@ from analytics.forms import NpsAnswerForm, NpsSettingsForm, PeriodForm
 from analytics.selectors import Dashboard, clubs_for_staff, nps_settings_for
 from analytics.selectors.cohorts import MONTHS_SHOWN
 from analytics.services.nps import nps_answer_record, nps_settings_update, survey_from_token
+from clubs.decorators import leaders_only
 from clubs.models import Club
-from clubs.permissions import user_leads_club
-from clubs.selectors import club_get_by_slug
-
-
-def _led_club(request, slug: str) -> Club:
-    """The club, for its leaders and staff; everyone else gets 404 (never 403)."""
-    club = club_get_by_slug(slug=slug)
-    if not user_leads_club(user=request.user, club=club):
-        raise Http404
-    return club
 
 
 def _dashboard(request, *, clubs, club: Club | None) -> tuple[Dashboard, PeriodForm]:
@@ -58,15 +49,13 @@ def _context(dashboard: Dashboard, form: PeriodForm, club: Club | None) -> dict:
     }
 
 
-@login_required
-def club_dashboard(request, slug):
-    club = _led_club(request, slug)
+@leaders_only
+def club_dashboard(request, club):
     return _render_dashboard(request, clubs=Club.objects.filter(pk=club.pk), club=club)
 
 
-@login_required
-def club_dashboard_csv(request, slug, table):
-    club = _led_club(request, slug)
+@leaders_only
+def club_dashboard_csv(request, club, table):
     if table not in TABLES:
         raise Http404
     dashboard, _form = _dashboard(request, clubs=Club.objects.filter(pk=club.pk), club=club)
@@ -93,10 +82,9 @@ def staff_dashboard_csv(request, table):
     return csv_response(table=table, dashboard=dashboard, club=None)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def nps_settings(request, slug):
-    club = _led_club(request, slug)
+@leaders_only
+def nps_settings(request, club):
     current = nps_settings_for(club=club)
     form = NpsSettingsForm(request.POST or None, instance=current)
     if request.method == "POST" and form.is_valid():

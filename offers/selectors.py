@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -24,6 +25,9 @@ from offers.models import (
 from offers.segments import attended_at_least, inactive_for
 
 CAP_WINDOW = timedelta(days=7)
+
+# Offer cards on one page of the members' offers list (a multiple of the 2 and 3 columns of the grid).
+OFFERS_PAGE_SIZE = 12
 
 # Why a member of the audience gets no email this time (first reason wins); REACH means they do.
 REACH, ALREADY_SENT, OPTED_OUT, UNSUBSCRIBED, CAPPED = range(5)
@@ -51,10 +55,14 @@ def offer_taken_count(*, offer: Offer, now: datetime | None = None) -> int:
     )
 
 
-def offer_list_for_member(*, club: Club, user: User, now: datetime | None = None) -> list[Offer]:
-    """Started offers of the club, current ones first, each marked expired / sold out / redeemed (1 query)."""
+def offer_list_for_member(*, club: Club, user: User, now: datetime | None = None) -> QuerySet[Offer]:
+    """Started offers of the club, current ones first, annotated for marking (lazy, 1 query when read).
+
+    A QuerySet, not a list, so that a paginator slices it in SQL: a club's offers grow with its history.
+    The offers are not marked yet; ``offer_page_for_member`` marks those of one page.
+    """
     now = now or timezone.now()
-    offers = (
+    return (
         Offer.objects.filter(club=club, valid_from__lte=now)
         .annotate(
             taken_count=_taken_count(now),
@@ -67,7 +75,25 @@ def offer_list_for_member(*, club: Club, user: User, now: datetime | None = None
         )
         .order_by("is_expired_now", "-valid_from", "-pk")
     )
-    return [_mark(offer, now) for offer in offers]
+
+
+def offer_page_for_member(
+    *,
+    club: Club,
+    user: User,
+    page_number: str | int | None,
+    per_page: int = OFFERS_PAGE_SIZE,
+    now: datetime | None = None,
+) -> Page:
+    """One page of ``offer_list_for_member``, its offers marked expired / sold out / remaining (2 queries).
+
+    Bad page numbers behave as ``Paginator.get_page``: not a number gives the first page, too far the last.
+    Only the page's offers are read and marked, so the page costs the same however many offers the club posted.
+    """
+    now = now or timezone.now()
+    page = Paginator(offer_list_for_member(club=club, user=user, now=now), per_page).get_page(page_number)
+    page.object_list = [_mark(offer, now) for offer in page.object_list]
+    return page
 
 
 def offer_current_for_home(*, club: Club, now: datetime | None = None, limit: int = 3) -> list[Offer]:

@@ -39,8 +39,8 @@ OFFERS_INVITATION = _lazy("Offers of %(club)s are for members. Join to see them.
 
 @member_area(invitation=OFFERS_INVITATION)
 def offer_list(request, club, viewer):
-    offers = selectors.offer_list_for_member(club=club, user=request.user)
-    return render(request, "offers/offer_list.html", {"club": club, "offers": offers, "is_leader": viewer.is_leader})
+    page = selectors.offer_page_for_member(club=club, user=request.user, page_number=request.GET.get("page"))
+    return render(request, "offers/offer_list.html", {"club": club, "page": page, "is_leader": viewer.is_leader})
 
 
 def _visible_offer(request, club, viewer, pk) -> Offer:

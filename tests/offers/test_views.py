@@ -1,12 +1,16 @@
 """Offer pages: what members see, what leaders do, and the query budget of the lists."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from offers.models import Offer, OfferKind, Redemption, RedemptionStatus
+from offers.selectors import OFFERS_PAGE_SIZE
 from tests.offers.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,17 +20,112 @@ def list_url(club):
     return reverse("offers:offer-list", args=[club.slug])
 
 
-@pytest.mark.parametrize("count", [1, 30])
-def test_offers_page_query_budget(club, actor_client, django_assert_max_num_queries, count):
+# The offers page: the member area's checks, one COUNT and one page of offers. Not one more per offer.
+OFFER_LIST_QUERY_BUDGET = 8
+
+CARD = 'class="card h-100 offer-card"'
+
+
+def card_titles(content: str) -> list[str]:
+    """The offer titles on a page, in the order of the cards."""
+    return re.findall(r'<h3 class="h5 card-title" id="offer-\d+-title"><a [^>]*>([^<]*)</a>', content)
+
+
+def offers_started_days_ago(club, count: int, *, prefix: str = "Offer", **fields) -> list[Offer]:
+    """``count`` current offers, the first the newest, so that the list shows them in this order."""
+    now = timezone.now()
+    return [
+        OfferFactory(club=club, title=f"{prefix} {index:02d}", valid_from=now - timedelta(days=index + 1), **fields)
+        for index in range(count)
+    ]
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_offers_page_query_budget_is_the_same_for_3_and_60_offers_on_pages_1_and_3(club, actor_client):
+    client, member = actor_client("member")
+    offers = OfferFactory.create_batch(3, club=club, quantity_limit=5)
+    Redemption.objects.create(
+        offer=offers[0], user=member, status=RedemptionStatus.PAID, reserved_until=timezone.now(), currency="USD"
+    )
+    client.get(list_url(club))  # the first request of a session may do one-off work
+    few = [count_queries(client, list_url(club)), count_queries(client, list_url(club) + "?page=3")]
+    OfferFactory.create_batch(57, club=club, quantity_limit=5)
+    many = [count_queries(client, list_url(club)), count_queries(client, list_url(club) + "?page=3")]
+    assert few == many and max(many) <= OFFER_LIST_QUERY_BUDGET
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_offers_page_stays_within_the_query_budget(club, actor_client, django_assert_max_num_queries, count):
     client, member = actor_client("member")
     offers = OfferFactory.create_batch(count, club=club, quantity_limit=5)
     Redemption.objects.create(
         offer=offers[0], user=member, status=RedemptionStatus.PAID, reserved_until=timezone.now(), currency="USD"
     )
-    with django_assert_max_num_queries(8):
-        response = client.get(list_url(club))
+    for page in ("1", "3"):
+        with django_assert_max_num_queries(OFFER_LIST_QUERY_BUDGET):
+            response = client.get(list_url(club), {"page": page})
+        assert response.status_code == 200
+        assert response.content.decode().count(CARD) == min(count, OFFERS_PAGE_SIZE)
+
+
+def test_offers_page_shows_one_page_of_offers(club, actor_client):
+    client, _ = actor_client("member")
+    offers_started_days_ago(club, 2 * OFFERS_PAGE_SIZE + 1)
+    content = client.get(list_url(club)).content.decode()
+    assert content.count(CARD) == OFFERS_PAGE_SIZE == 12
+    assert card_titles(content) == [f"Offer {index:02d}" for index in range(OFFERS_PAGE_SIZE)]
+    assert "Page 1 of 3" in content and 'href="?page=2"' in content and "Previous" not in content
+
+
+def test_offers_page_2_shows_the_next_offers(club, actor_client):
+    client, _ = actor_client("member")
+    offers_started_days_ago(club, OFFERS_PAGE_SIZE + 2)
+    content = client.get(list_url(club), {"page": 2}).content.decode()
+    assert card_titles(content) == [f"Offer {OFFERS_PAGE_SIZE:02d}", f"Offer {OFFERS_PAGE_SIZE + 1:02d}"]
+    assert "Page 2 of 2" in content and 'href="?page=1"' in content and 'href="?page=3"' not in content
+
+
+def test_current_offers_come_before_expired_ones_across_pages(club, actor_client):
+    client, _ = actor_client("member")
+    now = timezone.now()
+    current = [offer.title for offer in offers_started_days_ago(club, OFFERS_PAGE_SIZE + 2, prefix="Current")]
+    # Expired offers that started after every current one: still listed after them.
+    expired = [
+        OfferFactory(
+            club=club, title=f"Expired {index}", valid_from=now - timedelta(hours=index + 2), valid_until=now
+        ).title
+        for index in range(3)
+    ]
+    first = client.get(list_url(club)).content.decode()
+    second = client.get(list_url(club), {"page": 2}).content.decode()
+    assert card_titles(first) == current[:OFFERS_PAGE_SIZE] and "Expired" not in first
+    assert card_titles(second) == current[OFFERS_PAGE_SIZE:] + expired
+    assert second.count('class="badge text-bg-secondary"') == len(expired)
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [("", 1), ("abc", 1), ("1.5", 1), ("<script>", 1), ("0", 3), ("-1", 3), ("4", 3), ("99999999999999999999", 3)],
+)
+def test_bad_page_number_shows_the_first_or_the_last_page(club, actor_client, page, shown):
+    client, _ = actor_client("member")
+    offers_started_days_ago(club, 2 * OFFERS_PAGE_SIZE + 1)
+    response = client.get(list_url(club), {"page": page})
     assert response.status_code == 200
-    assert response.content.decode().count('class="card h-100 offer-card"') == count
+    content = response.content.decode()
+    assert f"Page {shown} of 3" in content and "<script>" not in content
+
+
+def test_offers_page_without_offers_says_so_without_pages(club, actor_client):
+    client, _ = actor_client("member")
+    content = client.get(list_url(club), {"page": 2}).content.decode()
+    assert "No offers yet." in content and "Page 1 of" not in content
 
 
 def test_expired_and_sold_out_offers_say_so(club, actor_client, make_members):

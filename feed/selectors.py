@@ -6,12 +6,13 @@ and comments it carries.
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from clubs.models import Club, Membership
 from clubs.permissions import ClubViewer
@@ -22,6 +23,8 @@ from members.models import User
 
 RECENT_ON_CLUB_HOME = 3
 STREAK_LOOKBACK_WEEKS = 104
+MAX_CURSOR_LENGTH = 100
+MAX_PK = 2**63 - 1  # BigAutoField
 
 
 def _count(queryset: QuerySet) -> Coalesce:
@@ -54,6 +57,75 @@ def achievement_feed(
     if author is not None:
         achievements = achievements.filter(author=author)
     return _with_counts(achievements, user=user, viewer=viewer).order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    achievements: list[Achievement]
+    next_cursor: str  # "" on the last page
+    continued: bool  # True when a valid cursor was followed (so an empty page is the end, not an empty feed)
+
+
+def feed_cursor(achievement: Achievement) -> str:
+    """An opaque token for the feed position just after ``achievement``: its ``created_at`` and pk, base64."""
+    position = f"{achievement.created_at.astimezone(UTC).isoformat()}|{achievement.pk}"
+    return urlsafe_base64_encode(position.encode())
+
+
+def feed_cursor_parse(cursor: str) -> tuple[datetime, int] | None:
+    """The (created_at, pk) a cursor names, or None for anything that is not one of ours (never raises)."""
+    if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
+        return None
+    try:
+        stamp, digits = urlsafe_base64_decode(cursor).decode("ascii").split("|")
+        created_at, pk = datetime.fromisoformat(stamp), int(digits) if digits.isdigit() else 0
+        if created_at.tzinfo is None or not 0 < pk <= MAX_PK:
+            return None
+        return created_at.astimezone(UTC), pk
+    except (ValueError, OverflowError):  # bad base64, not ASCII, wrong shape, bad date or number, out of range
+        return None
+
+
+def achievement_feed_page(
+    *,
+    club: Club,
+    viewer: ClubViewer,
+    user: User,
+    page_size: int,
+    before: str = "",
+    tag: str = "",
+    author: User | None = None,
+) -> FeedPage:
+    """One page of ``achievement_feed`` after the cursor ``before`` (1 query, no COUNT, no OFFSET).
+
+    Why keyset ("cursor") pagination: the feed is an endless timeline, so it never needs a page count,
+    and a paginator's COUNT(*) over a big club costs about a quarter of the page, while OFFSET reads and
+    throws away every newer row, so deep pages got slower the further one scrolled. Here every page is
+    an index range read (``feed_achievement_club_recent``, or ``_club_author`` for a profile): the rows
+    strictly older than the cursor in the ("-created_at", "-pk") order, page_size + 1 of them to learn
+    whether there is a next page. On PostgreSQL with 100,000 posts, a page 90,000 posts deep costs what
+    the first page costs.
+
+    The cursor carries the position itself (created_at and pk of the last post shown), not a post to
+    look up. So it costs no extra query, and it still continues exactly where the page ended when that
+    post has since been hidden or deleted. It reveals nothing either: a cursor only filters the rows this
+    viewer may see in this club, so one built from another club's post or a hidden post is just a point
+    in time. Garbage (or none) gives the first page.
+    """
+    achievements = achievement_feed(club=club, viewer=viewer, user=user, tag=tag, author=author)
+    position = feed_cursor_parse(before)
+    if position is not None:
+        created_at, pk = position
+        # The plain range on created_at lets the index do the work; the pk breaks ties between equal times.
+        achievements = achievements.filter(created_at__lte=created_at).filter(
+            Q(created_at__lt=created_at) | Q(pk__lt=pk)
+        )
+    rows = list(achievements[: page_size + 1])
+    shown = rows[:page_size]
+    has_more = len(rows) > page_size
+    return FeedPage(
+        achievements=shown, next_cursor=feed_cursor(shown[-1]) if has_more else "", continued=position is not None
+    )
 
 
 def achievement_get(*, club: Club, pk: int, viewer: ClubViewer, user: User) -> Achievement:

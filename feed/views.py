@@ -6,7 +6,6 @@ page itself, the same invitation to join as club home), and another club's objec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,11 +58,23 @@ def _feed_url(club: Club, **params) -> str:
     return reverse("feed:feed", args=[club.slug]) + (f"?{query}" if query else "")
 
 
-def _render_page(request, *, template: str, context: dict, achievements, next_url_of):
-    """A page of achievements; htmx's infinite scroll asks for the next page and gets only the partial."""
-    page = Paginator(achievements, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {**context, "page": page, "next_url": next_url_of(page.next_page_number()) if page.has_next() else ""}
-    if request.htmx and request.GET.get("page"):
+def _render_page(request, *, template: str, context: dict, next_url_of, **filters):
+    """A page of achievements (``filters``: tag or author); htmx's infinite scroll gets only the partial.
+
+    A request for a later page carries ``before`` (the cursor). An old ``?page=N`` link is ignored: the
+    first page, and for htmx still only the partial, never a whole layout nested inside the feed.
+    """
+    page = selectors.achievement_feed_page(
+        club=context["club"],
+        viewer=context["viewer"],
+        user=request.user,
+        page_size=FEED_PAGE_SIZE,
+        before=request.GET.get("before", ""),
+        **filters,
+    )
+    next_url = next_url_of(page.next_cursor) if page.next_cursor else ""
+    context = {**context, "achievements": page.achievements, "continued": page.continued, "next_url": next_url}
+    if request.htmx and ("before" in request.GET or "page" in request.GET):
         template = "feed/_achievement_page.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -88,8 +99,8 @@ def feed(request, slug):
         request,
         template="feed/feed.html",
         context=context,
-        achievements=selectors.achievement_feed(club=club, viewer=viewer, user=request.user, tag=tag),
-        next_url_of=lambda number: _feed_url(club, tag=tag, page=number),
+        next_url_of=lambda cursor: _feed_url(club, tag=tag, before=cursor),
+        tag=tag,
     )
 
 
@@ -109,8 +120,8 @@ def member_profile(request, slug, user_id):
         request,
         template="feed/member_profile.html",
         context=context,
-        achievements=selectors.achievement_feed(club=club, viewer=viewer, user=request.user, author=person),
-        next_url_of=lambda number: f"{profile_url}?page={number}",
+        next_url_of=lambda cursor: f"{profile_url}?{urlencode({'before': cursor})}",
+        author=person,
     )
 
 

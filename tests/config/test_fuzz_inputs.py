@@ -97,7 +97,7 @@ def using_role(page) -> str | None:
 
 # Names a form-less POST endpoint might read (redirect targets, choices, free text, amounts).
 GUESSED_NAMES = ["next", "status", "text", "body", "reason", "amount", "email", "language", "plan", "q"]
-QUERY_NAMES = ["q", "page", "tag", "sort", "month", "next", "status"]
+QUERY_NAMES = ["q", "page", "before", "tag", "sort", "month", "next", "status"]
 
 CASES = [(page, using_role(page)) for page in PAGES if using_role(page)]
 

@@ -1,6 +1,8 @@
-"""Feed pages: newest first, paginated (htmx and a plain link), tag filter, profiles with streaks,
+"""Feed pages: newest first, keyset-paginated (htmx and a plain link), tag filter, profiles with streaks,
 cheers that work with and without JavaScript, moderation, member-only photos and query budgets."""
 
+import base64
+import random
 from datetime import timedelta
 
 import pytest
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from feed.models import Achievement, Cheer, Comment, Report
+from feed.selectors import feed_cursor
 from feed.views import FEED_PAGE_SIZE
 from tests.factories import UserFactory
 from tests.feed.factories import (
@@ -72,7 +75,8 @@ def test_feed_pages_with_an_older_posts_link_and_htmx_infinite_scroll(member_cli
     html = member_client.get(feed_url(club)).content.decode()
     assert "Post number 00" in html and f"Post number {FEED_PAGE_SIZE - 1:02d}" in html
     assert f"Post number {FEED_PAGE_SIZE:02d}" not in html
-    next_url = feed_url(club, page=2)
+    last_shown = Achievement.objects.get(text=f"Post number {FEED_PAGE_SIZE - 1:02d}")
+    next_url = feed_url(club, before=feed_cursor(last_shown))
     assert f'href="{next_url}"' in html  # works without JavaScript
     assert f'hx-get="{next_url}" hx-trigger="revealed"' in html
     # htmx asks for the next page and gets only the cards, without the layout.
@@ -93,6 +97,192 @@ def test_feed_filters_by_tag(member_client, club):
     assert "Ate greens" in html and "Lifted weights" not in html
     unknown = member_client.get(feed_url(club, tag="<script>")).content.decode()
     assert "Ate greens" in unknown and "Lifted weights" in unknown
+
+
+# --- Keyset ("cursor") pagination ---------------------------------------------------------------
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr("feed.views.FEED_PAGE_SIZE", 3)
+    return 3
+
+
+def post(club, text, created_at, **fields) -> Achievement:
+    return AchievementFactory(club=club, text=text, created_at=created_at, **fields)
+
+
+def shown(response) -> list[str]:
+    assert response.status_code == 200
+    return [achievement.text for achievement in response.context["achievements"]]
+
+
+def walk(client, url, *, htmx=False) -> list[list[int]]:
+    """Follow the "Older posts" links from ``url`` to the end: the pks shown on each page."""
+    pages = []
+    while url:
+        response = client.get(url, headers={"HX-Request": "true"} if htmx else {})
+        assert response.status_code == 200
+        pages.append([achievement.pk for achievement in response.context["achievements"]])
+        url = response.context["next_url"]
+        assert len(pages) < 20, "the cursor does not advance"
+    return pages
+
+
+def newest_first(**filters) -> list[int]:
+    return list(Achievement.objects.filter(**filters).order_by("-created_at", "-pk").values_list("pk", flat=True))
+
+
+def test_older_posts_link_only_when_there_are_more(member_client, club, small_pages):
+    now = timezone.now()
+    for index in range(small_pages):
+        post(club, f"Post {index}", now - timedelta(minutes=index))
+    response = member_client.get(feed_url(club))
+    assert response.context["next_url"] == "" and 'data-testid="feed-more"' not in response.content.decode()
+    post(club, "Oldest", now - timedelta(hours=1))
+    response = member_client.get(feed_url(club))
+    assert shown(response) == ["Post 0", "Post 1", "Post 2"]
+    assert 'data-testid="feed-more"' in response.content.decode()
+    last = member_client.get(response.context["next_url"])
+    assert shown(last) == ["Oldest"] and last.context["next_url"] == ""
+    assert 'data-testid="feed-more"' not in last.content.decode()
+
+
+@pytest.mark.parametrize("whole_seconds", [False, True])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_each_page_continues_exactly_where_the_last_ended_even_when_posts_share_a_time(
+    member_client, club, small_pages, htmx, whole_seconds
+):
+    now = timezone.now().replace(microsecond=0 if whole_seconds else 123456)
+    minutes = [0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 3, 3, 3]  # ties straddle the page boundaries
+    random.Random(7).shuffle(minutes)  # pk order has nothing to do with time order
+    for index, minute in enumerate(minutes):
+        post(club, f"Post {index}", now - timedelta(minutes=minute))
+    pages = walk(member_client, feed_url(club), htmx=htmx)
+    assert [len(page) for page in pages] == [3, 3, 3, 3, 1]
+    assert [pk for page in pages for pk in page] == newest_first(club=club)  # no duplicates, no gaps
+
+
+def test_older_posts_keep_the_tag_filter(member_client, club, small_pages):
+    now = timezone.now()
+    for index in range(5):
+        post(club, f"Workout {index}", now - timedelta(minutes=index), tag="workout")
+        post(club, f"Nutrition {index}", now - timedelta(minutes=index), tag="nutrition")
+    response = member_client.get(feed_url(club, tag="workout"))
+    next_url = response.context["next_url"]
+    assert "tag=workout" in next_url and "before=" in next_url
+    assert f'href="{next_url.replace("&", "&amp;")}"' in response.content.decode()
+    pages = walk(member_client, feed_url(club, tag="workout"))
+    assert [pk for page in pages for pk in page] == newest_first(club=club, tag="workout")
+
+
+def test_member_profile_pages_with_the_cursor(member_client, club, member, small_pages):
+    now = timezone.now()
+    for index in range(4):
+        post(club, f"Mine {index}", now - timedelta(minutes=index), author=member)
+        post(club, f"Theirs {index}", now - timedelta(minutes=index))  # same times, another author
+    url = reverse("feed:member-profile", args=[club.slug, member.pk])
+    response = member_client.get(url)
+    assert shown(response) == ["Mine 0", "Mine 1", "Mine 2"]
+    next_url = response.context["next_url"]
+    assert next_url.startswith(f"{url}?before=")
+    partial = member_client.get(next_url, headers={"HX-Request": "true"})
+    assert shown(partial) == ["Mine 3"] and "<html" not in partial.content.decode()
+    assert "HX-Request" in partial["Vary"]
+    assert "<html" in member_client.get(next_url).content.decode()
+
+
+def test_the_next_page_continues_when_the_last_shown_post_was_hidden_or_deleted(client, club, member, small_pages):
+    now = timezone.now()
+    posts = [post(club, f"Post {index}", now - timedelta(minutes=index)) for index in range(8)]
+    client.force_login(member)
+    next_url = client.get(feed_url(club)).context["next_url"]
+    Achievement.objects.filter(pk=posts[2].pk).update(is_hidden=True)  # a leader hides the last one shown
+    assert shown(client.get(next_url)) == ["Post 3", "Post 4", "Post 5"]
+    posts[2].delete()
+    assert shown(client.get(next_url)) == ["Post 3", "Post 4", "Post 5"]
+
+
+def test_a_cursor_made_from_a_hidden_post_shows_only_what_the_member_may_see(member_client, club, small_pages):
+    now = timezone.now()
+    post(club, "Post 0", now)
+    hidden = post(club, "Hidden 1", now - timedelta(minutes=1), is_hidden=True)
+    post(club, "Post 2", now - timedelta(minutes=2))
+    post(club, "Hidden 3", now - timedelta(minutes=3), is_hidden=True)
+    post(club, "Post 4", now - timedelta(minutes=4))
+    response = member_client.get(feed_url(club, before=feed_cursor(hidden)))
+    assert shown(response) == ["Post 2", "Post 4"]
+    assert "Hidden" not in response.content.decode() and response.context["next_url"] == ""
+
+
+def test_a_cursor_made_from_another_clubs_post_shows_only_this_clubs_older_posts(
+    member_client, club, other_club, small_pages
+):
+    now = timezone.now()
+    post(club, "Here, newer", now)
+    foreign = post(other_club, "Elsewhere", now - timedelta(minutes=1))
+    post(other_club, "Elsewhere, older", now - timedelta(minutes=2))
+    post(club, "Here, older", now - timedelta(minutes=3))
+    response = member_client.get(feed_url(club, before=feed_cursor(foreign)))
+    assert shown(response) == ["Here, older"] and "Elsewhere" not in response.content.decode()
+
+
+def b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+GARBAGE_CURSORS = [
+    "x",
+    "!!!",
+    "0",
+    "' OR 1=1 --",
+    "\u00e9t\u00e9",
+    "A" * 500,
+    base64.urlsafe_b64encode(b"\xff\xfe|1").decode(),
+    b64("no separator"),
+    b64("a|b|c"),
+    b64("yesterday|5"),
+    b64("2024-13-45T00:00:00+00:00|5"),
+    b64("2024-01-01T00:00:00|5"),  # no time zone
+    b64("2024-01-01T00:00:00+00:00|0"),
+    b64("2024-01-01T00:00:00+00:00|-5"),
+    b64("2024-01-01T00:00:00+00:00|" + "9" * 40),
+    b64("0001-01-01T00:00:00+01:00|5"),  # before year 1 in UTC
+]
+
+
+@pytest.mark.parametrize("cursor", GARBAGE_CURSORS)
+def test_a_garbage_cursor_gives_the_first_page(member_client, club, member, small_pages, cursor):
+    now = timezone.now()
+    for index in range(5):
+        post(club, f"Post {index}", now - timedelta(minutes=index))
+    url = reverse("feed:feed", args=[club.slug])
+    response = member_client.get(url, {"before": cursor})
+    assert shown(response) == ["Post 0", "Post 1", "Post 2"] and not response.context["continued"]
+    partial = member_client.get(url, {"before": cursor}, headers={"HX-Request": "true"})
+    assert shown(partial) == ["Post 0", "Post 1", "Post 2"] and "<html" not in partial.content.decode()
+    post(club, "Mine", now, author=member)
+    profile = member_client.get(reverse("feed:member-profile", args=[club.slug, member.pk]), {"before": cursor})
+    assert shown(profile) == ["Mine"] and not profile.context["continued"]
+
+
+def test_a_cursor_past_either_end_is_a_clean_page(member_client, club, small_pages):
+    post(club, "Only post", timezone.now())
+    oldest = member_client.get(feed_url(club, before=b64("0001-01-01T00:00:00+00:00|1")))
+    assert shown(oldest) == [] and oldest.context["continued"]
+    assert 'data-testid="feed-empty"' not in oldest.content.decode()  # the end of the feed, not an empty feed
+    newest = member_client.get(feed_url(club, before=b64("9999-12-31T23:59:59.999999+00:00|1")))
+    assert shown(newest) == ["Only post"]
+
+
+def test_old_page_links_give_the_first_page(member_client, club, small_pages):
+    now = timezone.now()
+    for index in range(5):
+        post(club, f"Post {index}", now - timedelta(minutes=index))
+    response = member_client.get(feed_url(club, page=2))
+    assert shown(response) == ["Post 0", "Post 1", "Post 2"] and "<html" in response.content.decode()
+    partial = member_client.get(feed_url(club, page=2), headers={"HX-Request": "true"})
+    assert shown(partial) == ["Post 0", "Post 1", "Post 2"] and "<html" not in partial.content.decode()
 
 
 def test_feed_shows_only_this_clubs_achievements(member_client, club, other_club):
@@ -343,7 +533,39 @@ def test_feed_query_budget_is_the_same_for_1_and_100_achievements(client, club, 
     fill_feed(club, 99, authors)
     with_hundred = count_queries(client, url)
     assert with_one == with_hundred <= FEED_QUERY_BUDGET
-    assert with_hundred == count_queries(client, url + "?page=3")
+    deep = Achievement.objects.filter(club=club).order_by("-created_at", "-pk")[3 * FEED_PAGE_SIZE - 1]
+    assert with_hundred == count_queries(client, feed_url(club, before=feed_cursor(deep)))
+
+
+def achievement_sql(queries) -> list[str]:
+    return [query["sql"] for query in queries if 'FROM "feed_achievement"' in query["sql"]]
+
+
+@pytest.mark.parametrize("as_leader", [False, True])
+def test_a_deep_page_costs_the_same_queries_as_the_first_and_never_counts_or_offsets(client, club, leader, as_leader):
+    authors = [member_of(club) for _ in range(3)]
+    fill_feed(club, 100, authors)
+    client.force_login(leader if as_leader else authors[0])
+    deep = Achievement.objects.filter(club=club).order_by("-created_at", "-pk")[4 * FEED_PAGE_SIZE - 1]
+    profile = reverse("feed:member-profile", args=[club.slug, authors[0].pk])
+    deep_in_profile = Achievement.objects.filter(club=club, author=authors[0]).order_by("-created_at", "-pk")[
+        FEED_PAGE_SIZE - 1
+    ]
+    client.get(feed_url(club))  # the first request of a session may do one-off work
+    for first_url, deep_url in [
+        (feed_url(club), feed_url(club, before=feed_cursor(deep))),
+        (profile, f"{profile}?before={feed_cursor(deep_in_profile)}"),
+    ]:
+        with CaptureQueriesContext(connection) as first:
+            assert client.get(first_url).status_code == 200
+        with CaptureQueriesContext(connection) as deeper:
+            response = client.get(deep_url)
+        assert response.status_code == 200 and response.context["achievements"]
+        assert len(deeper) == len(first)
+        for sql in achievement_sql(first) + achievement_sql(deeper):
+            assert "COUNT(*)" not in sql and "OFFSET" not in sql.upper()
+        page_reads = [sql for sql in achievement_sql(deeper) if f"LIMIT {FEED_PAGE_SIZE + 1}" in sql]
+        assert len(page_reads) == 1  # one read of page size + 1 rows tells whether there is a next page
 
 
 @pytest.mark.parametrize("rows", [1, 100])

@@ -24,8 +24,7 @@ from automations.models import (
 from clubs.models import Club, Membership
 from members.models import User
 from members.services import users_with_deliverable_email
-
-CAP_WINDOW = timedelta(days=7)
+from offers.cap import offer_email_count
 
 
 def catch_up() -> timedelta:
@@ -62,29 +61,17 @@ def reachable(members: QuerySet[Membership], *, kind: str) -> QuerySet[Membershi
 
 
 def offer_email_counts(*, club: Club, user_ids: list[int], now: datetime) -> dict[int, int]:
-    """Offer emails each member got from this club in the last 7 days: the offers app's deliveries plus ours.
+    """Offer emails each member got from this club in the last 7 days, from the offers app and from ours (1 query).
 
-    The same window and the same rule (not failed) as offers.selectors.offer_audience, so both apps share one cap.
+    The cap's one rule, ``offers.cap.offer_email_count``, is the one ``offers.selectors.offer_audience`` uses,
+    so both apps count the same emails and share one cap.
     """
-    since = now - CAP_WINDOW
     counts: dict[int, int] = dict.fromkeys(user_ids, 0)
-    offer_delivery = apps.get_model("offers", "OfferDelivery")
-    rows = (
-        offer_delivery.objects.filter(club=club, user_id__in=user_ids, created_at__gte=since)
-        .exclude(status="failed")
-        .values("user_id")
-        .annotate(count=Count("pk"))
+    counts.update(
+        User.objects.filter(pk__in=user_ids)
+        .annotate(count=offer_email_count(club=club, now=now, user_field="pk"))
+        .values_list("pk", "count")
     )
-    for row in rows:
-        counts[row["user_id"]] += row["count"]
-    rows = (
-        AutomationSend.objects.filter(club=club, user_id__in=user_ids, is_offer=True, created_at__gte=since)
-        .exclude(status__in=(SendStatus.FAILED, SendStatus.SKIPPED))
-        .values("user_id")
-        .annotate(count=Count("pk"))
-    )
-    for row in rows:
-        counts[row["user_id"]] += row["count"]
     return counts
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from clubs.models import Club, Membership
 from members.models import User
+from offers.cap import offer_email_count
 from offers.models import (
     Audience,
     DeliveryStatus,
@@ -23,8 +24,6 @@ from offers.models import (
     SendStatus,
 )
 from offers.segments import attended_at_least, inactive_for
-
-CAP_WINDOW = timedelta(days=7)
 
 # Offer cards on one page of the members' offers list (a multiple of the 2 and 3 columns of the grid).
 OFFERS_PAGE_SIZE = 12
@@ -188,19 +187,15 @@ def _apply_audience(members: QuerySet[Membership], offer: Offer, now: datetime) 
 
 
 def offer_audience(*, offer: Offer, now: datetime | None = None) -> QuerySet[Membership]:
-    """Members with access in the offer's audience, each annotated with ``reach`` (REACH or why not)."""
+    """Members with access in the offer's audience, each annotated with ``reach`` (REACH or why not).
+
+    CAPPED when the member already got the club's weekly number of offer emails from either app (offers.cap).
+    """
     now = now or timezone.now()
     club = offer.club
     members = _apply_audience(Membership.objects.filter(club=club).with_access(now), offer, now)
-    recent = (
-        OfferDelivery.objects.filter(club=club, user=OuterRef("user_id"), created_at__gte=now - CAP_WINDOW)
-        .exclude(status=DeliveryStatus.FAILED)
-        .order_by()
-        .values("user")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    return members.alias(recent_count=Coalesce(Subquery(recent, output_field=IntegerField()), 0)).annotate(
+    # The weekly cap counts every offer email of the club, the automations' offers too (offers.cap).
+    return members.alias(recent_count=offer_email_count(club=club, now=now)).annotate(
         reach=Case(
             When(Exists(OfferDelivery.objects.filter(offer=offer, user=OuterRef("user_id"))), then=Value(ALREADY_SENT)),
             When(user__email_offers=False, then=Value(OPTED_OUT)),

@@ -8,10 +8,12 @@ from dateutil.relativedelta import relativedelta
 from django.core import mail
 
 from automations.models import AutomationKind, AutomationSend, ClubAutomationSettings, SendStatus
-from automations.selectors import inactive_members
+from automations.selectors import inactive_members, offer_email_counts
 from automations.services.triggers import win_back_stage_for
 from clubs.models import MembershipStatus, MembershipStatusChange
 from members.models import EmailSuppression
+from offers import selectors as offer_selectors
+from offers.cap import AUTOMATION_SEND_NOT_SENT
 from offers.models import DeliveryBatch, DeliveryStatus, OfferDelivery, OfferSend, OfferUnsubscribe
 from tests.automations.conftest import NOW
 from tests.automations.factories import AutomationSendFactory
@@ -154,13 +156,11 @@ def test_upgrade_nudge_respects_offer_preference_and_offer_unsubscribe(club, run
     assert run(AutomationKind.UPGRADE_NUDGE, club, NOW) == 0
 
 
-def _offer_delivery(club, user, at):
+def _offer_delivery(club, user, at, status=DeliveryStatus.SENT):
     offer = OfferFactory(club=club)
     send = OfferSend.objects.create(offer=offer)
     batch = DeliveryBatch.objects.create(send=send)
-    return OfferDelivery.objects.create(
-        offer=offer, club=club, user=user, batch=batch, status=DeliveryStatus.SENT, created_at=at
-    )
+    return OfferDelivery.objects.create(offer=offer, club=club, user=user, batch=batch, status=status, created_at=at)
 
 
 def test_upgrade_nudge_respects_the_weekly_offer_cap_shared_with_offer_emails(club, run):
@@ -174,6 +174,41 @@ def test_upgrade_nudge_respects_the_weekly_offer_cap_shared_with_offer_emails(cl
 
     # A week later the window has moved on.
     assert run(AutomationKind.UPGRADE_NUDGE, club, NOW + timedelta(days=7)) == 1
+
+
+def test_both_apps_count_the_same_offer_emails_for_the_same_member(club, run, django_assert_num_queries):
+    capped = member(club, started_at=NOW - relativedelta(months=4))
+    _offer_delivery(club, capped.user, NOW - timedelta(days=1))
+    AutomationSendFactory(
+        membership=capped, kind=AutomationKind.WIN_BACK, is_offer=True, created_at=NOW - timedelta(days=2)
+    )
+    # None of these count, in either app.
+    _offer_delivery(club, capped.user, NOW - timedelta(days=3), status=DeliveryStatus.FAILED)
+    _offer_delivery(club, capped.user, NOW - timedelta(days=8))
+    AutomationSendFactory(membership=capped, kind=AutomationKind.WELCOME, created_at=NOW - timedelta(days=1))
+    AutomationSendFactory(
+        membership=capped, kind=AutomationKind.BIRTHDAY, is_offer=True, status=SendStatus.SKIPPED, created_at=NOW
+    )
+    assert club.max_offer_emails_per_week == 2
+
+    with django_assert_num_queries(1):
+        assert offer_email_counts(club=club, user_ids=[capped.user_id], now=NOW) == {capped.user_id: 2}
+    new_offer = OfferFactory(club=club)
+    reach = dict(offer_selectors.offer_audience(offer=new_offer, now=NOW).values_list("user_id", "reach"))
+    assert reach == {capped.user_id: offer_selectors.CAPPED}
+    assert offer_selectors.offer_send_preview(offer=new_offer, now=NOW).skipped_capped == 1
+    assert run(AutomationKind.UPGRADE_NUDGE, club, NOW) == 0
+
+    # Room for one more: both apps see it.
+    club.max_offer_emails_per_week = 3
+    club.save()
+    assert offer_selectors.offer_send_preview(offer=new_offer, now=NOW).reached == 1
+    assert run(AutomationKind.UPGRADE_NUDGE, club, NOW) == 1
+
+
+def test_the_offer_cap_reads_the_automation_send_statuses_that_never_reached_the_member():
+    """offers.cap reads automations' table, not its code: its copy of these statuses must stay right."""
+    assert set(AUTOMATION_SEND_NOT_SENT) == {SendStatus.FAILED, SendStatus.SKIPPED}
 
 
 # --- Inactivity ---------------------------------------------------------------------------------------

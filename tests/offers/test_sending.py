@@ -8,6 +8,8 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from automations.models import AutomationKind
+from automations.models import SendStatus as AutomationSendStatus
 from clubs.models import MembershipStatus
 from offers import selectors
 from offers.exceptions import OffersError
@@ -23,6 +25,7 @@ from offers.models import (
 )
 from offers.services.sending import IN_DOUBT, offer_batch_send, offer_send_start, offer_sends_reconcile
 from offers.tasks import send_offer_batch
+from tests.automations.factories import AutomationSendFactory
 from tests.factories import MembershipFactory, UserFactory
 from tests.offers import backends
 from tests.offers.factories import OfferFactory
@@ -318,6 +321,74 @@ def test_weekly_cap_counts_only_the_last_seven_days_and_this_club(
     MembershipFactory(user=member, club=other_club, plan=None)
     OfferDelivery.objects.update(created_at=timezone.now(), club=other_club)
     assert selectors.offer_send_preview(offer=offer).reached == 1
+
+
+def automation_offer_email(club, user, **fields):
+    """An automation's email to this member (a sent win-back offer unless told otherwise)."""
+    fields = {"kind": AutomationKind.WIN_BACK, "is_offer": True, "created_at": timezone.now(), **fields}
+    return AutomationSendFactory(membership=user.memberships.get(club=club), **fields)
+
+
+def test_weekly_cap_counts_the_automations_offer_emails(
+    club, offer, leader, make_members, django_capture_on_commit_callbacks
+):
+    assert club.max_offer_emails_per_week == 2
+    [capped, reached] = make_members(2)
+    # Win-back and upgrade nudge already went out this week (the nudge still queued: it holds its place).
+    automation_offer_email(club, capped, kind=AutomationKind.WIN_BACK)
+    automation_offer_email(club, capped, kind=AutomationKind.UPGRADE_NUDGE, status=AutomationSendStatus.PENDING)
+    automation_offer_email(club, reached, kind=AutomationKind.WIN_BACK)  # 1 of 2: still room
+
+    reach = dict(selectors.offer_audience(offer=offer).values_list("user_id", "reach"))
+    assert reach == {capped.pk: selectors.CAPPED, reached.pk: selectors.REACH}
+    preview = selectors.offer_send_preview(offer=offer)
+    assert (preview.reached, preview.skipped_capped, preview.skipped) == (1, 1, 1)
+
+    offer_send = send(offer, leader, django_capture_on_commit_callbacks)
+
+    assert recipients_count() == Counter({reached.email: 1})
+    offer_send.refresh_from_db()
+    assert (offer_send.queued_count, offer_send.skipped_capped) == (1, 1)
+    assert not OfferDelivery.objects.filter(user=capped).exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param({"status": AutomationSendStatus.FAILED}, id="failed"),
+        pytest.param({"status": AutomationSendStatus.SKIPPED}, id="skipped"),
+        pytest.param({"created_at": timezone.now() - timedelta(days=7, minutes=1)}, id="older-than-7-days"),
+        pytest.param({"kind": AutomationKind.WELCOME, "is_offer": False}, id="not-an-offer"),
+        pytest.param({"kind": AutomationKind.BIRTHDAY, "is_offer": False}, id="birthday-without-gift"),
+    ],
+)
+def test_weekly_cap_ignores_automation_emails_that_are_not_offer_emails_this_week(club, offer, make_members, fields):
+    club.max_offer_emails_per_week = 1
+    club.save()
+    [member] = make_members(1)
+    automation_offer_email(club, member, **fields)
+    automation_offer_email(club, member, **fields)
+
+    preview = selectors.offer_send_preview(offer=offer)
+    assert (preview.reached, preview.skipped_capped) == (1, 0)
+
+
+def test_weekly_cap_ignores_another_clubs_automation_offers(club, other_club, offer, make_members):
+    club.max_offer_emails_per_week = 1
+    club.save()
+    [member] = make_members(1)
+    MembershipFactory(user=member, club=other_club, plan=None)
+    automation_offer_email(other_club, member)
+    assert selectors.offer_send_preview(offer=offer).reached == 1
+
+
+def test_send_preview_stays_one_query_with_automation_offers_in_the_cap(
+    club, offer, make_members, django_assert_num_queries
+):
+    [member, *_] = make_members(3)
+    automation_offer_email(club, member)
+    with django_assert_num_queries(1):
+        selectors.offer_send_preview(offer=offer)
 
 
 # --- Segments ------------------------------------------------------------------------------------------

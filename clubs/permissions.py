@@ -30,18 +30,22 @@ def user_leads_club(*, user: User, club: Club) -> bool:
 
 
 def club_viewer(*, user: User, club: Club) -> ClubViewer:
+    """Every club page asks this first, so a member's answer is one query: the membership carries both flags."""
     if not user.is_authenticated:
         return ClubViewer(membership=None, is_leader=False, has_member_access=False)
     membership = (
         Membership.objects.filter(user=user, club=club)
         .select_related("plan")
-        .annotate(has_access=Exists(Membership.objects.with_access().filter(pk=OuterRef("pk"))))
+        .annotate(
+            has_access=Exists(Membership.objects.with_access().filter(pk=OuterRef("pk"))),
+            leads_club=Exists(Club.leaders.through.objects.filter(club=club, user=user)),
+        )
         .first()
     )
+    # Without a membership (leaders who never joined, staff, strangers) leadership is asked on its own.
+    is_leader = (user.is_staff or membership.leads_club) if membership else user_leads_club(user=user, club=club)
     return ClubViewer(
-        membership=membership,
-        is_leader=user_leads_club(user=user, club=club),
-        has_member_access=bool(membership and membership.has_access),
+        membership=membership, is_leader=is_leader, has_member_access=bool(membership and membership.has_access)
     )
 
 

@@ -6,7 +6,7 @@ page itself, the same invitation to join as club home), and another club's objec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from clubs.decorators import member_area_gate
+from clubs.decorators import member_area
 from clubs.models import Club
 from clubs.permissions import ClubViewer, club_viewer
 from clubs.selectors import club_get_by_slug
@@ -37,15 +37,6 @@ def _enter(request, slug: str) -> tuple[Club, ClubViewer]:
     if not viewer.may_enter_member_area:
         raise Http404
     return club, viewer
-
-
-def _enter_or_invite(request, slug: str):
-    """Like club home: strangers are asked to log in, non-members are sent to the club's page to join."""
-    club = club_get_by_slug(slug=slug)
-    entry = member_area_gate(request, club)
-    if isinstance(entry, HttpResponse):
-        return entry, None, None
-    return None, club, entry
 
 
 def _back(request, fallback: str):
@@ -81,10 +72,8 @@ def _render_page(request, *, template: str, context: dict, next_url_of, **filter
     return response
 
 
-def feed(request, slug):
-    refusal, club, viewer = _enter_or_invite(request, slug)
-    if refusal:
-        return refusal
+@member_area  # like club home: strangers are asked to log in, non-members are sent to the club's page to join
+def feed(request, club, viewer):
     tag = request.GET.get("tag", "")
     tag = tag if tag in AchievementTag.values else ""
     context = {
@@ -104,10 +93,8 @@ def feed(request, slug):
     )
 
 
-def member_profile(request, slug, user_id):
-    refusal, club, viewer = _enter_or_invite(request, slug)
-    if refusal:
-        return refusal
+@member_area
+def member_profile(request, club, viewer, user_id):
     person = selectors.club_member_get(club=club, user_id=user_id)
     context = {
         "club": club,

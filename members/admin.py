@@ -16,7 +16,7 @@ class UserAdmin(StaffAuditMixin, DjangoUserAdmin):
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "preferred_language"]
     search_fields = ["email", "display_name"]
-    # Facts, not settings: editable, a save would also rewrite them (to the second the form shows).
+    # Facts, not settings. Were they editable, every save would rewrite them to the second the form shows.
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),

@@ -42,31 +42,52 @@ class ClubEngagement:
             self.inactive[days] += count
 
 
-def _active_since(since: datetime) -> list:
-    """A sign of life of the membership's member in its club since ``since``, one Exists per source."""
+def _active_since(since: datetime, *, within: QuerySet[Club] | None = None) -> list:
+    """A sign of life of the membership's member in its club since ``since``, one Exists per source.
+
+    ``within`` (the clubs the members are read from) adds a restriction that changes nothing (the
+    membership's club is one of them) but makes each subquery readable without the member: PostgreSQL
+    can then read those clubs' recent activity once into a hash (a hashed subplan) instead of one
+    lookup per member. That pays off in the member list's ``quiet_for`` CASE, which it otherwise runs
+    per member after the anti-joins (measured in bench/analytics: 0.38 s -> 0.17 s for the leader's
+    club); in the plain counts the planner already uses hash anti-joins and the restriction only adds
+    a join, so they go without it.
+    """
     member, club = OuterRef("user_id"), OuterRef("club_id")
+    in_clubs = {} if within is None else {"occurrence__club__in": within}
     return [
-        Exists(Attendance.objects.filter(user=member, occurrence__club=club, checked_in_at__gte=since)),
-        Exists(Rsvp.objects.filter(user=member, occurrence__club=club, responded_at__gte=since)),
-        Exists(Achievement.objects.filter(author=member, club=club, created_at__gte=since)),
+        Exists(Attendance.objects.filter(user=member, occurrence__club=club, checked_in_at__gte=since, **in_clubs)),
+        Exists(Rsvp.objects.filter(user=member, occurrence__club=club, responded_at__gte=since, **in_clubs)),
+        Exists(
+            Achievement.objects.filter(
+                author=member, club=club, created_at__gte=since, **({} if within is None else {"club__in": within})
+            )
+        ),
     ]
 
 
-def _quiet_since(since: datetime) -> Q:
+def _quiet_since(since: datetime, *, within: QuerySet[Club] | None = None) -> Q:
     """A member since before ``since`` with no sign of life after it."""
     condition = Q(started_at__lt=since) | Q(started_at__isnull=True, created_at__lt=since)
-    for active in _active_since(since):
+    for active in _active_since(since, within=within):
         condition &= ~active
     return condition
 
 
-def _quiet_members(*, clubs: QuerySet[Club], now: datetime, days: int = INACTIVE_THRESHOLDS[0]) -> QuerySet[Membership]:
+def _quiet_members(
+    *, clubs: QuerySet[Club], now: datetime, days: int = INACTIVE_THRESHOLDS[0], hashed: bool = False
+) -> QuerySet[Membership]:
     """Members with access at ``now`` and no sign of life for ``days`` days.
 
     Written as NOT EXISTS in the WHERE clause so PostgreSQL runs anti-joins over the recent activity
-    rows once, rather than looking up each member's newest activity.
+    rows once, rather than looking up each member's newest activity. ``hashed``: see ``_active_since``.
     """
-    return Membership.objects.filter(club__in=clubs).with_access(now).filter(_quiet_since(now - timedelta(days=days)))
+    within = clubs if hashed else None
+    return (
+        Membership.objects.filter(club__in=clubs)
+        .with_access(now)
+        .filter(_quiet_since(now - timedelta(days=days), within=within))
+    )
 
 
 def inactive_members(
@@ -76,16 +97,21 @@ def inactive_members(
 
     ``quiet_for`` is the longest threshold (90, 60 or 30 days) they have been quiet for: an EXISTS per
     threshold stops at the first sign of life, where finding each member's newest activity would not.
+    Its subqueries are also restricted to ``clubs`` (``hashed``), so PostgreSQL evaluates each of them
+    once as a hash over the clubs' recent activity, not once per quiet member.
     """
     now = now or timezone.now()
     longest_first = sorted(INACTIVE_THRESHOLDS, reverse=True)
     quiet_for = Case(
-        *(When(_quiet_since(now - timedelta(days=days)), then=Value(days)) for days in longest_first[:-1]),
+        *(
+            When(_quiet_since(now - timedelta(days=days), within=clubs), then=Value(days))
+            for days in longest_first[:-1]
+        ),
         default=Value(longest_first[-1]),
         output_field=IntegerField(),
     )
     quiet = (
-        _quiet_members(clubs=clubs, now=now)
+        _quiet_members(clubs=clubs, now=now, hashed=True)
         .annotate(quiet_for=quiet_for)
         .select_related("user", "club", "plan")
         .order_by("-quiet_for", "started_at", "pk")

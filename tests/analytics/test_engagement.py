@@ -10,7 +10,7 @@ from analytics.selectors.period import Period
 from clubs.models import Club, MembershipStatus
 from events.models import RsvpStatus
 from tests.events.factories import AttendanceFactory, EventOccurrenceFactory, RsvpFactory
-from tests.factories import MembershipFactory
+from tests.factories import ClubFactory, MembershipFactory
 from tests.feed.factories import AchievementFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,31 @@ def test_quiet_members_are_bucketed_by_their_last_sign_of_life(club):
     assert figures.inactive == {30: 3, 60: 2, 90: 1}
     assert listed == [silent, checked_in, quiet_35]
     assert fresh not in listed and posted not in listed
+
+
+def test_quiet_members_of_several_clubs_only_count_activity_in_their_own_club(club):
+    """The member list reads each source once for all the clubs shown; activity still counts per club."""
+    now = timezone.now()
+    other_club = ClubFactory()
+    both = MembershipFactory(club=club, started_at=now - timedelta(days=200))
+    elsewhere = MembershipFactory(club=other_club, user=both.user, started_at=now - timedelta(days=200))
+    AttendanceFactory(
+        occurrence=EventOccurrenceFactory(club=other_club, starts_in=timedelta(days=-40)),
+        user=both.user,
+        checked_in_at=now - timedelta(days=40),
+    )
+    RsvpFactory(
+        occurrence=EventOccurrenceFactory(club=other_club, starts_in=timedelta(days=-10)),
+        user=both.user,
+        responded_at=now - timedelta(days=10),
+    )
+    AchievementFactory(club=other_club, author=both.user, created_at=now - timedelta(days=70))
+    clubs = Club.objects.filter(pk__in=[club.pk, other_club.pk])
+
+    listed = {membership: membership.quiet_for for membership in inactive_members(clubs=clubs, now=now)}
+    figures = engagement_by_club(clubs=clubs, period=_period(), now=now)
+
+    assert listed == {both: 90}
+    assert elsewhere not in listed
+    assert figures[club.pk].inactive == {30: 1, 60: 1, 90: 1}
+    assert figures[other_club.pk].inactive == {30: 0, 60: 0, 90: 0}

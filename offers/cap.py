@@ -7,24 +7,23 @@ both kinds before it sends, through ``offer_email_count`` here, so neither sends
 already filled. (The two apps take no common lock: an offer send and an automation run resolving at the
 same moment can each still see room for the last email.)
 
-Automations' table is read through ``apps.get_model`` (as ``offers.segments`` reads events and the feed):
-offers never imports automations' code, and automations can import this module without an import cycle.
+``automations.models`` imports only clubs, so reading its table here makes no import cycle.
 """
 
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce
 
+from automations.models import AutomationSend, SendStatus
 from clubs.models import Club
 from offers.models import DeliveryStatus, OfferDelivery
 
 CAP_WINDOW = timedelta(days=7)
 
-# The ``automations.models.SendStatus`` values of a send that never reached the member (a test pins them).
-AUTOMATION_SEND_NOT_SENT = ("failed", "skipped")
+# An automation send in these states never reached the member.
+AUTOMATION_SEND_NOT_SENT = (SendStatus.FAILED, SendStatus.SKIPPED)
 
 
 def _count_per_user(rows: QuerySet) -> Coalesce:
@@ -46,8 +45,7 @@ def offer_email_count(*, club: Club, now: datetime, user_field: str = "user_id")
     deliveries = OfferDelivery.objects.filter(club=club, user=user, created_at__gte=since).exclude(
         status=DeliveryStatus.FAILED
     )
-    automation_send = apps.get_model("automations", "AutomationSend")
-    automated = automation_send.objects.filter(club=club, user=user, is_offer=True, created_at__gte=since).exclude(
+    automated = AutomationSend.objects.filter(club=club, user=user, is_offer=True, created_at__gte=since).exclude(
         status__in=AUTOMATION_SEND_NOT_SENT
     )
     return _count_per_user(deliveries) + _count_per_user(automated)

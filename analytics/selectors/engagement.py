@@ -54,15 +54,12 @@ def _active_since(since: datetime, *, within: QuerySet[Club] | None = None) -> l
     a join, so they go without it.
     """
     member, club = OuterRef("user_id"), OuterRef("club_id")
-    in_clubs = {} if within is None else {"occurrence__club__in": within}
+    event_in = {} if within is None else {"occurrence__club__in": within}
+    achievement_in = {} if within is None else {"club__in": within}
     return [
-        Exists(Attendance.objects.filter(user=member, occurrence__club=club, checked_in_at__gte=since, **in_clubs)),
-        Exists(Rsvp.objects.filter(user=member, occurrence__club=club, responded_at__gte=since, **in_clubs)),
-        Exists(
-            Achievement.objects.filter(
-                author=member, club=club, created_at__gte=since, **({} if within is None else {"club__in": within})
-            )
-        ),
+        Exists(Attendance.objects.filter(user=member, occurrence__club=club, checked_in_at__gte=since, **event_in)),
+        Exists(Rsvp.objects.filter(user=member, occurrence__club=club, responded_at__gte=since, **event_in)),
+        Exists(Achievement.objects.filter(author=member, club=club, created_at__gte=since, **achievement_in)),
     ]
 
 

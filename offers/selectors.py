@@ -194,7 +194,6 @@ def offer_audience(*, offer: Offer, now: datetime | None = None) -> QuerySet[Mem
     now = now or timezone.now()
     club = offer.club
     members = _apply_audience(Membership.objects.filter(club=club).with_access(now), offer, now)
-    # The weekly cap counts every offer email of the club, the automations' offers too (offers.cap).
     return members.alias(recent_count=offer_email_count(club=club, now=now)).annotate(
         reach=Case(
             When(Exists(OfferDelivery.objects.filter(offer=offer, user=OuterRef("user_id"))), then=Value(ALREADY_SENT)),

@@ -1,3 +1,8 @@
+"""analytics: retention, churn, MRR, LTV, NPS and engagement dashboards for leaders and staff, and their CSVs.
+
+It stands on top and may import every app below it; nothing imports analytics.
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from analytics.selectors import Dashboard
-from clubs.money import to_major
+from core.money import to_major
 
 
 def _major(amount, currency: str) -> float:

@@ -1,6 +1,8 @@
-"""Every dashboard table as CSV rows: the same figures the page shows, money in major units."""
+"""Every dashboard table as CSV rows: the same figures the page shows, money in major units.
 
-import csv
+The rows are written by the one CSV exporter (core/csv.py).
+"""
+
 from collections.abc import Callable, Iterable
 
 from django.http import StreamingHttpResponse
@@ -11,7 +13,8 @@ from analytics.selectors.engagement import INACTIVE_THRESHOLDS, inactive_members
 from analytics.selectors.metrics import lifetime_value
 from analytics.selectors.nps import nps_comments
 from clubs.models import Club
-from clubs.money import to_major
+from core.csv import csv_response as csv_download
+from core.money import to_major
 
 
 def _money(amount, currency: str) -> str:
@@ -118,18 +121,10 @@ TABLES: dict[str, Callable[[Dashboard], Iterable[list]]] = {
 }
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_response(*, table: str, dashboard: Dashboard, club: Club | None) -> StreamingHttpResponse:
     """One table as a CSV download; rows are read inside ``report_queries`` and then streamed out."""
-    writer = csv.writer(_Echo())
     with report_queries():
         rows = list(TABLES[table](dashboard))
     scope = club.slug if club else "all-clubs"
     name = f"{scope}-{table}-{dashboard.period.first_day.isoformat()}-{dashboard.period.last_day.isoformat()}.csv"
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_download(rows=rows, filename=name)

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from automations.models import (
@@ -84,35 +84,19 @@ def offer_unsubscribed_user_ids(*, club: Club, user_ids: list[int]) -> set[int]:
 # --- Activity ------------------------------------------------------------------------------------------
 
 
-def _latest(model_label: str, user_field: str, club_lookup: str, time_field: str, club: Club) -> Subquery:
-    model = apps.get_model(*model_label.split("."))
-    return Subquery(
-        model.objects.filter(**{club_lookup: club, user_field: OuterRef("user_id")})
-        .order_by(f"-{time_field}")
-        .values(time_field)[:1]
-    )
-
-
-def with_last_activity(members: QuerySet[Membership], *, club: Club) -> QuerySet[Membership]:
-    """Annotate ``last_activity``: the newest RSVP, check-in or post in this club, else when they joined."""
-    started = F("started_at")
-    return members.annotate(
-        last_activity=Greatest(
-            Coalesce(_latest("events.Rsvp", "user", "occurrence__club", "responded_at", club), started),
-            Coalesce(_latest("events.Attendance", "user", "occurrence__club", "checked_in_at", club), started),
-            Coalesce(_latest("feed.Achievement", "author", "club", "created_at", club), started),
-        )
-    )
-
-
 def inactive_members(*, club: Club, now: datetime | None = None) -> QuerySet[Membership]:
-    """Members with access and no RSVP, attendance or post for the club's inactivity period, longest silent first."""
+    """Members with access and no RSVP, check-in or post for the club's inactivity period, longest silent first.
+
+    Quiet and ``last_activity`` as ``clubs.activity`` defines them: an activity exactly ``inactivity_days``
+    ago is already silence.
+    """
     now = now or timezone.now()
     days = automation_settings_for(club=club).inactivity_days
-    members = Membership.objects.filter(club=club, started_at__isnull=False).with_access(now)
     return (
-        with_last_activity(members, club=club)
-        .filter(last_activity__lte=now - timedelta(days=days))
+        Membership.objects.filter(club=club)
+        .with_access(now)
+        .quiet_since(now - timedelta(days=days))
+        .with_last_activity()
         .select_related("user", "plan")
         .order_by("last_activity", "pk")
     )

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,23 +14,22 @@ from automations.forms import AutomationSettingsForm, CancellationForm
 from automations.models import AutomationKind, CancellationReason
 from automations.services.cancellation import membership_cancel_with_feedback, save_offer_accept, save_offer_present
 from automations.services.club_settings import automation_settings_update
+from automations.services.delivery import CLICK_PURPOSE
 from automations.services.referrals import referral_code_for, referral_link_remember, win_back_remember
 from automations.services.tracking import click_record
-from automations.tokens import click_token_read
-from billing import gateway
-from billing.exceptions import BillingError
 from billing.services.subscriptions import current_subscription
 from clubs.decorators import member_area
 from clubs.models import Club, Membership
 from clubs.permissions import user_leads_club
-from clubs.selectors import club_get_by_slug
+from core.exceptions import DomainError
+from core.redirects import is_site_path
+from core.tokens import BadToken, token_read
 
 INACTIVE_PAGE_SIZE = 50
-BILLING_ERRORS = (BillingError, gateway.GatewayError, AutomationError)
 
 
 def _led_club(request, slug) -> Club:
-    club = club_get_by_slug(slug=slug)
+    club = request.club
     if not user_leads_club(user=request.user, club=club):
         raise Http404
     return club
@@ -75,9 +73,12 @@ def inactive_member_list(request, slug):
 def email_click(request, token):
     """A link in an automation email: count the click, then go on (within this site only)."""
     try:
-        send_id, path = click_token_read(token)
-    except signing.BadSignature as error:
+        send_id, path = token_read(token, purpose=CLICK_PURPOSE, shape=(int, str))
+    except BadToken as error:
         raise Http404 from error
+    # Only paths of this site: never another host, scheme or a protocol-relative //host.
+    if not is_site_path(path):
+        raise Http404
     send = click_record(send_id=send_id)
     if send is None:
         raise Http404
@@ -111,7 +112,7 @@ def my_referrals(request, club, viewer):
 
 
 def _own_membership(request, slug) -> Membership:
-    club = club_get_by_slug(slug=slug)
+    club = request.club
     membership = Membership.objects.select_related("club", "plan", "user").filter(user=request.user, club=club).first()
     if membership is None:
         raise Http404
@@ -125,7 +126,7 @@ def cancel_membership(request, slug):
     membership = _own_membership(request, slug)
     try:
         subscription = current_subscription(membership=membership)
-    except BillingError as error:
+    except DomainError as error:
         messages.error(request, str(error))
         return redirect("billing:club-billing", slug=slug)
     if subscription.cancel_at_period_end:
@@ -137,7 +138,7 @@ def cancel_membership(request, slug):
             membership_cancel_with_feedback(
                 membership=membership, reasons=form.cleaned_data["reasons"], comment=form.cleaned_data["comment"]
             )
-        except BILLING_ERRORS as error:
+        except DomainError as error:
             messages.error(request, str(error))
         else:
             messages.success(
@@ -162,7 +163,7 @@ def save_offer_take(request, slug):
     membership = _own_membership(request, slug)
     try:
         offer = save_offer_accept(membership=membership)
-    except BILLING_ERRORS as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(

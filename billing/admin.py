@@ -1,20 +1,15 @@
 """Staff run billing from Django admin; every action goes through a service and is audited."""
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from billing import gateway
-from billing.exceptions import BillingError
 from billing.models import (
     Invoice,
-    StaffAction,
     StripeCustomer,
     StripePrice,
     StripeProduct,
@@ -25,11 +20,13 @@ from billing.models import (
 )
 from billing.selectors import mrr_by_club_and_plan, mrr_totals_by_currency
 from billing.services import subscriptions as subscription_services
-from billing.services.audit import audit_fields, model_snapshot, staff_action_record
 from billing.services.catalog import catalog_sync
 from billing.services.events import webhook_event_replay
 from billing.services.refunds import REFUND_REASONS, invoice_refund
 from clubs.models import Membership
+from core.admin import CsvExportMixin
+from core.audit import staff_action_record
+from core.exceptions import DomainError
 
 DASHBOARD = "https://dashboard.stripe.com/{mode}{path}/{id}"
 
@@ -39,87 +36,6 @@ def dashboard_link(stripe_id: str, path: str, livemode: bool = False):
         return "—"
     url = DASHBOARD.format(mode="" if livemode else "test/", path=path, id=stripe_id)
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, stripe_id)
-
-
-class StaffAuditMixin:
-    """Every add, change and delete made through this model admin (and its inlines) is a StaffAction.
-
-    Before and after come from the form: ``initial`` is what staff saw, ``cleaned_data`` what they
-    saved, limited to ``changed_data`` so the log shows what moved, many-to-many fields included.
-    Put it first among the bases: ``class ClubAdmin(StaffAuditMixin, admin.ModelAdmin)``.
-    """
-
-    def audit_action(self, verb: str, obj) -> str:
-        return f"{verb} {obj._meta.model_name}"
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change or form.changed_data:
-            staff_action_record(
-                actor=request.user,
-                action=self.audit_action("change" if change else "add", form.instance),
-                target=form.instance,
-                before=audit_fields(form.initial, form.changed_data) if change else {},
-                after=audit_fields(form.cleaned_data, form.changed_data if change else form.cleaned_data),
-            )
-        for formset in formsets:
-            self.audit_formset(request, formset)
-
-    def audit_formset(self, request, formset) -> None:
-        for inline_form in formset.forms:
-            if inline_form in formset.deleted_forms:
-                if inline_form.instance.pk is None and inline_form.initial:
-                    staff_action_record(
-                        actor=request.user,
-                        action=self.audit_action("delete", inline_form.instance),
-                        target=inline_form.instance,
-                        before=audit_fields(inline_form.initial, inline_form.initial),
-                    )
-                continue
-            if not inline_form.has_changed():
-                continue
-            added = not inline_form.initial
-            fields = inline_form.changed_data
-            staff_action_record(
-                actor=request.user,
-                action=self.audit_action("add" if added else "change", inline_form.instance),
-                target=inline_form.instance,
-                before={} if added else audit_fields(inline_form.initial, fields),
-                after=audit_fields(inline_form.cleaned_data, fields),
-            )
-
-    def delete_model(self, request, obj):
-        staff_action_record(
-            actor=request.user, action=self.audit_action("delete", obj), target=obj, before=model_snapshot(obj)
-        )
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            staff_action_record(
-                actor=request.user, action=self.audit_action("delete", obj), target=obj, before=model_snapshot(obj)
-            )
-        super().delete_queryset(request, queryset)
-
-
-class CsvExportMixin:
-    csv_fields: tuple[str, ...] = ()
-
-    @admin.action(description=_("Export selected as CSV"))
-    def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{self.model._meta.model_name}s.csv"'
-        writer = csv.writer(response)
-        writer.writerow(self.csv_fields)
-        for row in queryset.values_list(*self.csv_fields):
-            writer.writerow(row)
-        staff_action_record(
-            actor=request.user,
-            action="export_csv",
-            target=self.model._meta.verbose_name_plural,
-            after={"rows": queryset.count()},
-        )
-        return response
 
 
 @admin.register(StripeCustomer)
@@ -195,7 +111,7 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
             before = {"status": subscription.status, "cancel_at_period_end": subscription.cancel_at_period_end}
             try:
                 after = service(subscription)
-            except (BillingError, gateway.GatewayError) as error:
+            except DomainError as error:
                 self.message_user(request, f"{subscription}: {error}", messages.ERROR)
                 continue
             staff_action_record(
@@ -207,7 +123,11 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
             )
             done += 1
         if done:
-            self.message_user(request, _("%(count)d subscription(s) updated.") % {"count": done}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d subscription updated.", "%(count)d subscriptions updated.", done) % {"count": done},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Cancel at period end"))
     def cancel_at_period_end(self, request, queryset):
@@ -313,7 +233,7 @@ class InvoiceAdmin(CsvExportMixin, admin.ModelAdmin):
                     note=form.cleaned_data["note"],
                     actor=request.user,
                 )
-            except (BillingError, gateway.GatewayError) as error:
+            except DomainError as error:
                 form.add_error(None, str(error))
             else:
                 self.message_user(request, _("Refund requested; Stripe confirms it by webhook."), messages.SUCCESS)
@@ -352,7 +272,13 @@ class WebhookEventAdmin(admin.ModelAdmin):
             )
             replayed += 1
         self.message_user(
-            request, _("%(count)d event(s) queued again; processed events are left alone.") % {"count": replayed}
+            request,
+            ngettext(
+                "%(count)d event queued again; processed events are left alone.",
+                "%(count)d events queued again; processed events are left alone.",
+                replayed,
+            )
+            % {"count": replayed},
         )
 
 
@@ -396,22 +322,3 @@ class StripePriceAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # prices are immutable in Stripe and created by the catalog sync
-
-
-@admin.register(StaffAction)
-class StaffActionAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target", "note"]
-    list_select_related = ["actor"]
-    date_hierarchy = "created_at"
-    list_filter = ["action", ("created_at", admin.DateFieldListFilter)]
-    search_fields = ["target", "actor__email", "note"]
-    readonly_fields = [field.name for field in StaffAction._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

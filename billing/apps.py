@@ -1,4 +1,11 @@
+"""billing: Stripe (the one gateway), the local mirror of Stripe objects, webhooks and the member billing pages.
+
+It imports core, members and clubs. Apps above it react to Stripe events through the handler registry
+(``billing/handlers.py``) and to checkout through ``billing/hooks.py``; billing never imports them.
+"""
+
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +14,10 @@ class BillingConfig(AppConfig):
 
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self) -> None:
+        # billing's own handlers first, then each installed app's ``stripe_handlers`` module, in
+        # INSTALLED_APPS order: the order in which an event's handlers run.
+        from billing import handlers, hooks  # noqa: F401
+
+        autodiscover_modules("stripe_handlers")

@@ -1,4 +1,7 @@
-class BillingError(Exception):
+from core.exceptions import DomainError
+
+
+class BillingError(DomainError):
     """A billing rule refused the request; the message is shown to the member or staff."""
 
 

@@ -2,7 +2,9 @@
 
 Everything goes through one ``stripe.StripeClient`` with the API version pinned (webhook payloads
 are checked against it), network retries on, a timeout, and an idempotency key on every create.
-Tests replace the client's HTTP layer, so requests and responses keep Stripe's real shapes.
+``STRIPE_CLIENT_FACTORY`` (a dotted path to a callable returning a ``stripe.StripeClient``) may name another
+client, and tests hand one to ``use_client()``: both keep the real SDK, so requests and responses keep Stripe's
+real shapes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.module_loading import import_string
+
+from core.exceptions import DomainError
 
 API_VERSION = "2026-10-28.endive"
 NETWORK_RETRIES = 2
@@ -22,7 +27,7 @@ TIMEOUT_SECONDS = 20
 SIGNATURE_TOLERANCE_SECONDS = 300
 
 
-class GatewayError(Exception):
+class GatewayError(DomainError):
     """Stripe refused a request or could not be reached; the message is safe to show to staff."""
 
 
@@ -30,10 +35,7 @@ class InvalidWebhook(Exception):
     """The payload was not signed by Stripe with our secret, is too old, or is not an event."""
 
 
-DEMO_SECRET_KEY = "sk_test_returnpath_demo"  # noqa: S105 - never leaves this process
-DEMO_WEBHOOK_SECRET = "whsec_returnpath_local_demo"  # noqa: S105 - demo mode only (DEBUG)
-_emulator = None
-_emulator_client: stripe.StripeClient | None = None
+_client_in_use: stripe.StripeClient | None = None  # set by use_client(): a test or dev client
 
 
 @lru_cache(maxsize=1)
@@ -46,44 +48,30 @@ def _client_for(secret_key: str) -> stripe.StripeClient:
     )
 
 
-def demo_mode() -> bool:
-    """No Stripe key and DEBUG on: an in-process emulator stands in for Stripe (never in production)."""
-    return not settings.STRIPE_SECRET_KEY and settings.DEBUG
+@lru_cache(maxsize=1)
+def _client_from_factory(dotted_path: str) -> stripe.StripeClient:
+    return import_string(dotted_path)()
 
 
-def use_emulator(emulator) -> None:
-    """Send every Stripe call to an emulator (demo mode, tests); None goes back to Stripe.
-
-    The client stays a real StripeClient, so the SDK's own request encoding and parsing run.
-    """
-    global _emulator, _emulator_client
-    _emulator = emulator
-    _emulator_client = (
-        stripe.StripeClient(DEMO_SECRET_KEY, stripe_version=API_VERSION, max_network_retries=0, http_client=emulator)
-        if emulator is not None
-        else None
-    )
-
-
-def emulator():
-    """The emulator in use, starting the demo one on first need; None when talking to Stripe."""
-    if _emulator is None and demo_mode():
-        from billing.demo import PersistentStripeEmulator
-
-        use_emulator(PersistentStripeEmulator(state_path=settings.BASE_DIR / ".demo-stripe-state.json"))
-    return _emulator
+def use_client(stripe_client: stripe.StripeClient | None) -> None:
+    """Send every Stripe call to this client (a test or dev client); None goes back to the configured one."""
+    global _client_in_use
+    _client_in_use = stripe_client
 
 
 def webhook_secret() -> str:
-    return settings.STRIPE_WEBHOOK_SECRET or (DEMO_WEBHOOK_SECRET if demo_mode() else "")
+    return settings.STRIPE_WEBHOOK_SECRET
 
 
 def client() -> stripe.StripeClient:
-    if emulator() is not None:
-        return _emulator_client
+    """The client given to use_client(), else the one STRIPE_CLIENT_FACTORY builds (once), else real Stripe."""
+    if _client_in_use is not None:
+        return _client_in_use
+    if settings.STRIPE_CLIENT_FACTORY:
+        return _client_from_factory(settings.STRIPE_CLIENT_FACTORY)
     if settings.STRIPE_SECRET_KEY:
         return _client_for(settings.STRIPE_SECRET_KEY)
-    raise GatewayError("Stripe is not configured: set STRIPE_SECRET_KEY (or run with DEBUG on for the demo).")
+    raise GatewayError("Stripe is not configured: set STRIPE_SECRET_KEY (or STRIPE_CLIENT_FACTORY).")
 
 
 def as_json(stripe_object) -> dict[str, Any]:

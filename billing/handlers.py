@@ -1,8 +1,15 @@
-"""Stripe event type -> what it changes here. Every handler is safe to run twice and out of order.
+"""Stripe event type -> what it changes here: the registry every app adds its handlers to.
 
-Objects that are not this site's (the Stripe account may be shared) are ignored and change nothing.
+billing's own handlers are below. An app above billing that reacts to a Stripe event (offers when an
+offer's payment lands, automations when a referred friend pays) registers its handlers with ``@handles``
+in its own ``stripe_handlers.py``, imported by autodiscovery in ``BillingConfig.ready()``; billing never
+imports them. All handlers of an event run in order (billing's first), in the one transaction of
+``webhook_event_process``, so an event is applied exactly once or not at all.
+Every handler is safe to run twice and out of order. Objects that are not this site's (the Stripe account
+may be shared) are ignored and change nothing.
 """
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,23 +28,36 @@ class Outcome:
     note: str = ""
 
 
-HANDLERS: dict[str, Callable[[dict], Outcome]] = {}
+Handler = Callable[[dict], Outcome]
+HANDLERS: defaultdict[str, list[Handler]] = defaultdict(list)
 
 
 def handles(*event_types: str):
-    def register(function: Callable[[dict], Outcome]):
+    """Register the decorated function for these event types (after those registered before it)."""
+
+    def register(function: Handler) -> Handler:
         for event_type in event_types:
-            HANDLERS[event_type] = function
+            if function not in HANDLERS[event_type]:
+                HANDLERS[event_type].append(function)
         return function
 
     return register
 
 
+def handled_event_types() -> list[str]:
+    """Every event type some app handles (the reconciler lists only these from Stripe)."""
+    return sorted(event_type for event_type, handlers in HANDLERS.items() if handlers)
+
+
 def dispatch(event: dict) -> Outcome:
-    handler = HANDLERS.get(event["type"])
-    if handler is None:
+    """Run every handler of the event's type; ignored only when every one of them ignored it."""
+    handlers = HANDLERS.get(event["type"])
+    if not handlers:
         return Outcome(ignored=True, note="Event type not handled by this site.")
-    return handler(event)
+    outcomes = [handler(event) for handler in handlers]
+    applied = [outcome for outcome in outcomes if not outcome.ignored]
+    shown = applied or outcomes
+    return Outcome(ignored=not applied, note=" ".join(outcome.note for outcome in shown if outcome.note))
 
 
 def _result(found, note: str) -> Outcome:
@@ -48,14 +68,9 @@ def _result(found, note: str) -> Outcome:
 def checkout_completed(event: dict) -> Outcome:
     """Access follows the subscription events; this only confirms the session was ours.
 
-    A payment-mode session of a member offer records the sale (once, however often it is delivered).
+    Payment-mode sessions (a member offer) are for the app that sold them (offers/stripe_handlers.py).
     """
     session = event["data"]["object"]
-    if session.get("mode") == "payment" and (session.get("metadata") or {}).get("offer_redemption_id"):
-        from offers.services.redemptions import redemption_payment_confirm
-
-        redemption, note = redemption_payment_confirm(stripe_session=session)
-        return _result(redemption, note)
     reference = session.get("client_reference_id") or ""
     membership = Membership.objects.filter(pk=int(reference)).first() if reference.isdigit() else None
     if membership is None or session.get("mode") != "subscription":
@@ -75,12 +90,8 @@ def subscription_changed(event: dict) -> Outcome:
 
 @handles("invoice.paid")
 def invoice_paid(event: dict) -> Outcome:
-    """Mirror the invoice; a referred friend's first successful payment credits the referrer (once)."""
-    from automations.services.referrals import referral_reward_for_invoice
-
+    """Mirror the invoice (automations credits a referrer afterwards, in its own handler)."""
     invoice, note = invoice_apply(stripe_invoice=event["data"]["object"])
-    if invoice is not None:
-        note = f"{note} {referral_reward_for_invoice(stripe_invoice=event['data']['object'])}".strip()
     return _result(invoice, note)
 
 

@@ -214,25 +214,3 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id}"
-
-
-class StaffAction(models.Model):
-    """Who did what to billing or a membership, and when, with the state before and after."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("staff")
-    )
-    action = models.CharField(_("action"), max_length=80)
-    target = models.CharField(_("object"), max_length=255)
-    before = models.JSONField(_("before"), default=dict, blank=True)
-    after = models.JSONField(_("after"), default=dict, blank=True)
-    note = models.CharField(_("note"), max_length=255, blank=True)
-    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("staff action")
-        verbose_name_plural = _("staff actions")
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.action}: {self.target}"

@@ -6,8 +6,7 @@ app_name = "billing"
 
 urlpatterns = [
     path("billing/webhooks/stripe/", webhooks.stripe_webhook, name="stripe-webhook"),
-    # The emulator builds Stripe-like checkout URLs: <base>/<session id>, no trailing slash.
-    path("billing/demo-checkout/<str:session_id>", views.demo_checkout, name="demo-checkout"),
+    path("clubs/<slug:slug>/join/<int:plan_id>/", views.club_join, name="club-join"),
     path("clubs/<slug:slug>/billing/", views.club_billing, name="club-billing"),
     path("clubs/<slug:slug>/billing/checkout/", views.checkout_start, name="checkout-start"),
     path("clubs/<slug:slug>/billing/checkout/success/", views.checkout_success, name="checkout-success"),

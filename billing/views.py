@@ -6,23 +6,22 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from billing import gateway
-from billing.demo import demo_checkout_complete, demo_checkout_session
-from billing.exceptions import BillingError
+from billing import hooks
 from billing.selectors import member_billing
 from billing.services import subscriptions as subscription_services
 from clubs import selectors as club_selectors
 from clubs.models import Membership, Plan
+from clubs.permissions import club_viewer
 from clubs.pricing import plan_pricing
-
-BILLING_ERRORS = (BillingError, gateway.GatewayError)
+from clubs.services import membership_request
+from core.exceptions import DomainError
 
 
 def _own_membership(request, slug) -> Membership:
     """The signed-in member's membership of this club, or 404 (no billing page without one)."""
-    club = club_selectors.club_get_by_slug(slug=slug)
+    club = request.club
     membership = Membership.objects.select_related("club", "plan").filter(user=request.user, club=club).first()
     if membership is None:
         raise Http404
@@ -48,23 +47,43 @@ def club_billing(request, slug):
 
 
 def start_checkout(request, membership: Membership):
-    """Send the member to Stripe Checkout (or the demo checkout); used by Join and 'Complete payment'.
+    """Send the member to Stripe Checkout (or the dev stand-in); used by Join and 'Complete payment'.
 
-    A referral link or a comeback offer remembered in the session becomes a one-time coupon (automations).
+    An app above billing may give the checkout a one-time coupon (``billing/hooks.py``): automations turns
+    a referral link or a comeback offer remembered in the session into one.
     """
-    from automations.services.referrals import checkout_coupon_for
-
     try:
         url = subscription_services.checkout_session_start(
             membership=membership,
             success_url=request.build_absolute_uri(reverse("billing:checkout-success", args=[membership.club.slug])),
             cancel_url=request.build_absolute_uri(reverse("billing:checkout-cancel", args=[membership.club.slug])),
-            coupon_id=checkout_coupon_for(membership=membership, session=request.session),
+            coupon_id=hooks.checkout_coupon(membership=membership, session=request.session),
         )
-    except BILLING_ERRORS as error:
+    except DomainError as error:
         messages.error(request, _("Payment could not start: %(error)s") % {"error": error})
         return redirect(membership.club.get_absolute_url())
     return redirect(url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def club_join(request, slug, plan_id):
+    """Join a club on a plan: the membership is requested (clubs), then payment decides access (billing)."""
+    club = club_selectors.club_with_active_plans(club=request.club)
+    plan = get_object_or_404(Plan, pk=plan_id, club=club, is_active=True)
+    if club_viewer(user=request.user, club=club).has_member_access:
+        messages.info(request, _("You are already a member of %(club)s.") % {"club": club.name})
+        return redirect("clubs:club-home", slug=club.slug)
+    if request.method == "POST":
+        try:
+            membership = membership_request(user=request.user, club=club, plan=plan)
+        except DomainError as error:
+            messages.error(request, str(error))
+            return redirect(club.get_absolute_url())
+        # Payment decides access: the member goes to Stripe Checkout.
+        return start_checkout(request, membership)
+    pricing = next(item for item in plan_pricing(club.active_plans) if item.plan.pk == plan.pk)
+    return render(request, "clubs/club_join.html", {"club": club, "plan": plan, "price": pricing})
 
 
 @login_required
@@ -92,7 +111,7 @@ def _member_action(request, slug, action, success_message: str):
     membership = _own_membership(request, slug)
     try:
         action(membership=membership)
-    except BILLING_ERRORS as error:
+    except DomainError as error:
         messages.error(request, str(error))
     else:
         messages.success(request, success_message)
@@ -103,8 +122,10 @@ def _member_action(request, slug, action, success_message: str):
 @require_POST
 def subscription_cancel(request, slug):
     if request.POST.get("ask_why"):
-        # The billing page's button: first ask why, and show the club's save offer (automations).
-        return redirect("automations:cancel-membership", slug=slug)
+        # The billing page's button: an app above billing may ask why first (automations' save offer).
+        ask_first = hooks.cancel_flow_url(membership=_own_membership(request, slug))
+        if ask_first:
+            return redirect(ask_first)
     return _member_action(
         request,
         slug,
@@ -136,7 +157,7 @@ def plan_switch(request, slug, plan_id):
             messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": plan.name})
             return redirect("billing:club-billing", slug=slug)
         preview = subscription_services.subscription_switch_preview(membership=membership, plan=plan)
-    except BILLING_ERRORS as error:
+    except DomainError as error:
         messages.error(request, str(error))
         return redirect("billing:club-billing", slug=slug)
     pricing = next(
@@ -159,56 +180,7 @@ def billing_portal(request, slug):
             return_url=_billing_url(request, membership),
             update_card=request.POST.get("flow") == "update_card",
         )
-    except BILLING_ERRORS as error:
+    except DomainError as error:
         messages.error(request, str(error))
         return redirect("billing:club-billing", slug=slug)
     return redirect(url)
-
-
-def _demo_only():
-    if not gateway.demo_mode():
-        raise Http404  # refused whenever DEBUG is off or a real Stripe key is set
-
-
-@login_required
-def demo_checkout(request, session_id):
-    """A clearly labelled stand-in for Stripe Checkout; confirming it emits Stripe's events."""
-    _demo_only()
-    try:
-        session = demo_checkout_session(session_id)
-    except BillingError as error:
-        raise Http404 from error
-    if session.get("mode") == "payment":
-        return _demo_payment_checkout(request, session)
-    membership_id = (session.get("metadata") or {}).get("membership_id", "")
-    membership = get_object_or_404(
-        Membership.objects.select_related("club", "plan"), pk=int(membership_id or 0), user=request.user
-    )
-    if request.method == "POST":
-        try:
-            return redirect(demo_checkout_complete(session_id))
-        except BillingError as error:
-            messages.error(request, str(error))
-            return redirect("billing:club-billing", slug=membership.club.slug)
-    context = {"session": session, "membership": membership, "club": membership.club}
-    return render(request, "billing/demo_checkout.html", context)
-
-
-def _demo_payment_checkout(request, session: dict):
-    """A one-time payment (a member offer): only the member who opened it may confirm it."""
-    from offers.models import Redemption
-
-    redemption_id = (session.get("metadata") or {}).get("offer_redemption_id", "")
-    redemption = get_object_or_404(
-        Redemption.objects.select_related("offer__club"),
-        pk=int(redemption_id) if redemption_id.isdigit() else 0,
-        user=request.user,
-    )
-    if request.method == "POST":
-        try:
-            return redirect(demo_checkout_complete(session["id"]))
-        except BillingError as error:
-            messages.error(request, str(error))
-            return redirect(redemption.offer.get_absolute_url())
-    context = {"session": session, "redemption": redemption, "offer": redemption.offer, "club": redemption.offer.club}
-    return render(request, "offers/demo_checkout.html", context)

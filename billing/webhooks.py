@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from billing import gateway
 from billing.services.events import webhook_event_store
-from config.ratelimit import rate_limit
+from core.ratelimit import rate_limit
 
 
 @csrf_exempt

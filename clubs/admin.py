@@ -5,12 +5,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin import StaffAuditMixin
-from billing.services.audit import staff_action_record
 from clubs.exceptions import MembershipError
 from clubs.forms import ClubAdminForm
 from clubs.models import Club, Membership, MembershipStatusChange, Plan
 from clubs.services import membership_end_complimentary, membership_grant_complimentary, membership_transition
+from core.admin import StaffAuditMixin
+from core.audit import staff_action_record
 from members.models import User
 
 

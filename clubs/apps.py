@@ -1,3 +1,9 @@
+"""clubs: clubs, plans, memberships and the one access rule; club pages, the directory and the roster.
+
+It imports core and members. Apps above it fill its slots (club home sections, member activity) through
+``clubs/hooks.py`` and ``clubs/activity.py``; clubs never imports them.
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +11,9 @@ from django.utils.translation import gettext_lazy as _
 class ClubsConfig(AppConfig):
     name = "clubs"
     verbose_name = _("Clubs")
+
+    def ready(self) -> None:
+        from clubs.selectors import club_for_request
+        from core.request_club import register_club_resolver
+
+        register_club_resolver(club_for_request)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
 from clubs.permissions import ClubViewer, club_viewer, user_leads_club
-from clubs.selectors import club_get_by_slug
 
 MEMBER_AREA_INVITATION = _("The member area of %(club)s is for members. Join to enter.")
 
@@ -39,7 +38,7 @@ def member_area(view=None, *, invitation=MEMBER_AREA_INVITATION):
     def decorate(view):
         @wraps(view)
         def wrapper(request, slug, *args, **kwargs):
-            club = club_get_by_slug(slug=slug)
+            club = request.club
             entry = member_area_gate(request, club, invitation=invitation)
             if isinstance(entry, HttpResponse):
                 return entry
@@ -56,7 +55,7 @@ def leaders_only(view):
     @wraps(view)
     @login_required
     def wrapper(request, slug, *args, **kwargs):
-        club = club_get_by_slug(slug=slug)
+        club = request.club
         if not user_leads_club(user=request.user, club=club):
             raise Http404
         return view(request, club, *args, **kwargs)

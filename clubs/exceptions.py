@@ -1,4 +1,7 @@
-class ClubsError(Exception):
+from core.exceptions import DomainError
+
+
+class ClubsError(DomainError):
     """A rule of clubs or memberships refused the request; the message is shown to the user."""
 
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from clubs.formatting import native_digits
-from clubs.money import CURRENCY_CHOICES
+from clubs import activity
+from core.formatting import native_digits
+from core.money import CURRENCY_CHOICES
 from members.models import TIME_ZONE_CHOICES
 
 
@@ -165,6 +166,22 @@ class MembershipQuerySet(models.QuerySet):
     def paying(self) -> "MembershipQuerySet":
         """Memberships that bring revenue: complimentary ones never count towards MRR."""
         return self.filter(is_complimentary=False)
+
+    # Member activity: the one definition, and its boundary, are in clubs/activity.py.
+    def active_since(self, since: datetime) -> "MembershipQuerySet":
+        """Members with a sign of life in their club strictly after ``since``."""
+        condition = Q()
+        for active in activity.active_since(since):
+            condition |= Q(active)
+        return self.filter(condition) if condition else self.none()
+
+    def quiet_since(self, since: datetime, *, within: "models.QuerySet[Club] | None" = None) -> "MembershipQuerySet":
+        """Members since ``since`` or before with no sign of life after it (``within``: see clubs.activity)."""
+        return self.filter(activity.quiet_since(since, within=within))
+
+    def with_last_activity(self) -> "MembershipQuerySet":
+        """Annotate ``last_activity``: the newest sign of life in the club, or when the membership began."""
+        return self.annotate(last_activity=activity.last_activity())
 
 
 class Membership(models.Model):

@@ -9,8 +9,8 @@ from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
-from clubs.formatting import format_number
 from clubs.models import Plan
+from core.formatting import format_number
 
 
 @dataclass(frozen=True)

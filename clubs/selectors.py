@@ -1,6 +1,6 @@
 """Reads for clubs and memberships, each scoped to what the viewer may see."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -36,15 +36,28 @@ def club_list_for_directory(*, search: str = "") -> QuerySet[Club]:
     return _with_member_count(clubs).prefetch_related(_active_plans()).order_by("name")
 
 
-def club_get_by_slug(*, slug: str, with_plans: bool = False) -> Club:
-    """Any club by its link, listed or not (unlisted means 'not in the directory')."""
-    clubs = Club.objects.prefetch_related(_active_plans()) if with_plans else Club.objects.all()
+def club_get_by_slug(*, slug: str) -> Club:
+    """Any club by its link, listed or not (unlisted means 'not in the directory'); 404 for none."""
     try:
-        club = clubs.get(slug=slug)
+        return Club.objects.get(slug=slug)
     except Club.DoesNotExist as exc:
         raise Http404 from exc
-    # Every club page loads its club here, so this is where a visitor without a language gets the club's.
+
+
+def club_for_request(*, request, slug: str) -> Club:
+    """The club of a page's URL (``request.club``, core/request_club.py), resolved once per request.
+
+    Every club page comes through here, so this is where a visitor without a language gets the club's.
+    """
+    club = club_get_by_slug(slug=slug)
     activate_club_language(club)
+    return club
+
+
+def club_with_active_plans(*, club: Club) -> Club:
+    """``club.active_plans``: its plans on sale, in their order (1 query, once per request)."""
+    if not hasattr(club, "active_plans"):
+        prefetch_related_objects([club], _active_plans())
     return club
 
 

@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.club_directory, name="club-directory"),
     path("my/clubs/", views.my_clubs, name="my-clubs"),
     path("clubs/<slug:slug>/", views.club_detail, name="club-detail"),
-    path("clubs/<slug:slug>/join/<int:plan_id>/", views.club_join, name="club-join"),
     path("clubs/<slug:slug>/home/", views.club_home, name="club-home"),
     path("clubs/<slug:slug>/members/", views.club_roster, name="club-roster"),
 ]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from config.ratelimit import admin_login_limited
+from core.ratelimit import admin_login_limited
 
 
 def admin_login(login_view):

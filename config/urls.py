@@ -30,3 +30,6 @@ urlpatterns = [
     path("", include("automations.urls")),
     path("", include("clubs.urls")),
 ]
+
+if "devtools" in settings.INSTALLED_APPS:  # local and test settings only: production never routes to it
+    urlpatterns.insert(0, path("", include("devtools.urls")))

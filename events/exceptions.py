@@ -1,4 +1,7 @@
-class EventsError(Exception):
+from core.exceptions import DomainError
+
+
+class EventsError(DomainError):
     """A rule of events refused the request; the message is shown to the user."""
 
 

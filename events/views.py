@@ -12,11 +12,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clubs.decorators import leaders_only, member_area
-from config.ratelimit import rate_limit
-from config.redirects import next_path
+from core.ratelimit import rate_limit
+from core.redirects import next_path
 from events import selectors
 from events.exceptions import EventsError
 from events.forms import CheckInForm, EventForm, RsvpForm, SeriesForm
@@ -142,9 +143,8 @@ def event_create(request, club):
             count = series.occurrences.count()
             messages.success(
                 request,
-                _("Event planned (%(count)d date).") % {"count": count}
-                if count == 1
-                else _("Event planned (%(count)d dates).") % {"count": count},
+                ngettext("Event planned (%(count)d date).", "Event planned (%(count)d dates).", count)
+                % {"count": count},
             )
             return redirect(first.get_absolute_url())
     context = {"club": club, "form": form, "mode": "create"}
@@ -212,7 +212,11 @@ def series_cancel_view(request, club, pk):
     series = selectors.series_with_upcoming(series=selectors.series_get(club=club, pk=pk))
     if request.method == "POST":
         cancelled = series_cancel(series=series)
-        messages.success(request, _("%(count)d upcoming dates cancelled.") % {"count": cancelled})
+        messages.success(
+            request,
+            ngettext("%(count)d upcoming date cancelled.", "%(count)d upcoming dates cancelled.", cancelled)
+            % {"count": cancelled},
+        )
         return redirect("events:event-list", slug=club.slug)
     return render(request, "events/series_cancel.html", {"club": club, "series": series})
 

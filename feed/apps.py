@@ -1,3 +1,9 @@
+"""feed: members' achievements with photos, cheers, comments, reports, moderation and the weekly highlight.
+
+It imports core, members, clubs and events (an achievement may name an event); it adds its posts to club
+home and to member activity through clubs' hooks.
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +12,9 @@ class FeedConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "feed"
     verbose_name = _("Feed")
+
+    def ready(self) -> None:
+        from feed import activity, hooks
+
+        activity.register()  # its sources of member activity, read through clubs.activity
+        hooks.register()  # its part of club home (clubs/hooks.py)

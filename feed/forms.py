@@ -8,6 +8,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from clubs.models import Club
 from events.models import EventOccurrence
@@ -50,9 +51,11 @@ class AchievementEditForm(forms.Form):
     def __init__(self, *args, club: Club, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         # Formatted per form, not at import, so the text follows the request's language.
-        self.fields["text"].help_text = _("Up to %(limit)d characters. Links become clickable.") % {
-            "limit": ACHIEVEMENT_TEXT_MAX_LENGTH
-        }
+        self.fields["text"].help_text = ngettext(
+            "Up to %(limit)d character. Links become clickable.",
+            "Up to %(limit)d characters. Links become clickable.",
+            ACHIEVEMENT_TEXT_MAX_LENGTH,
+        ) % {"limit": ACHIEVEMENT_TEXT_MAX_LENGTH}
         self.fields["event"].queryset = events_attended_by(club=club, user=user)
         self.fields["event"].club_zone = zoneinfo.ZoneInfo(club.time_zone)
 

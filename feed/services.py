@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clubs.models import Club, Membership
 from clubs.permissions import user_leads_club
@@ -51,7 +52,12 @@ def _clean_text(text: str, *, max_length: int, empty_message: str) -> str:
     if not text:
         raise FeedError(empty_message)
     if len(text) > max_length:
-        raise FeedError(_("Please keep it under %(limit)d characters.") % {"limit": max_length})
+        raise FeedError(
+            ngettext(
+                "Please keep it under %(limit)d character.", "Please keep it under %(limit)d characters.", max_length
+            )
+            % {"limit": max_length}
+        )
     return text
 
 

@@ -17,9 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clubs.decorators import member_area
 from clubs.models import Club
 from clubs.permissions import ClubViewer, club_viewer
-from clubs.selectors import club_get_by_slug
-from config.ratelimit import rate_limit
-from config.redirects import next_path
+from core.ratelimit import rate_limit
+from core.redirects import next_path
 from feed import selectors, services
 from feed.exceptions import FeedError
 from feed.forms import AchievementEditForm, AchievementForm, CommentForm, ReportForm
@@ -32,7 +31,7 @@ PHOTO_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/w
 
 def _enter(request, slug: str) -> tuple[Club, ClubViewer]:
     """The club and the viewer's standing, or 404 for anyone who may not enter its member area."""
-    club = club_get_by_slug(slug=slug)
+    club = request.club
     viewer = club_viewer(user=request.user, club=club)
     if not viewer.may_enter_member_area:
         raise Http404

@@ -3,8 +3,8 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from billing.admin import StaffAuditMixin
-from billing.services.audit import REDACTED, staff_action_record
+from core.admin import StaffAuditMixin
+from core.audit import REDACTED, staff_action_record
 from members.models import EmailSuppression, User
 
 

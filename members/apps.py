@@ -1,3 +1,8 @@
+"""members: people (the custom user), sign-up and log-in through allauth, profiles, language and time zone.
+
+It imports only core. Email suppressions (bounces, complaints) live here, next to the address they stop.
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 

@@ -4,8 +4,8 @@ Language, first match wins:
 1. the signed-in member's saved preference (``User.preferred_language``);
 2. a choice made with the layout's language switcher (Django's language cookie), for anonymous visitors;
 3. the browser's Accept-Language, when it names a language we ship;
-4. on a club's pages, the club's ``default_language``: the view loads the club anyway, and
-   ``clubs.selectors.club_get_by_slug`` calls ``activate_club_language`` (no extra query);
+4. on a club's pages, the club's ``default_language``: ``request.club`` is resolved once before the view
+   (core/request_club.py), and its resolver calls ``activate_club_language`` (no extra query);
 5. ``settings.LANGUAGE_CODE`` (English).
 """
 

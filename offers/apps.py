@@ -1,3 +1,9 @@
+"""offers: member-only offers, their emails (with the weekly cap), redemptions and Stripe payments for them.
+
+It imports core, members, clubs and billing; it adds current offers to club home (clubs/hooks.py) and
+handles offer payments through billing's handler registry (offers/stripe_handlers.py).
+"""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,3 +12,8 @@ class OffersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "offers"
     verbose_name = _("Offers")
+
+    def ready(self) -> None:
+        from offers import hooks
+
+        hooks.register()

@@ -8,8 +8,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.tokens import token_make
 from offers.models import Offer, OfferDelivery
-from offers.tokens import CLICK_SALT, OPEN_SALT, delivery_token, unsubscribe_token
+
+# Each link in an offer email is signed for its own purpose (core/tokens.py); a pixel token opens nothing else.
+UNSUBSCRIBE_PURPOSE = "offers.unsubscribe"
+OPEN_PURPOSE = "offers.open"
+CLICK_PURPOSE = "offers.click"
 
 
 def _domain() -> str:
@@ -22,7 +27,9 @@ def delivery_message_id(delivery: OfferDelivery) -> str:
 
 
 def unsubscribe_url(*, club_id: int, user_id: int) -> str:
-    return settings.SITE_URL + reverse("offers:unsubscribe", args=[unsubscribe_token(club_id=club_id, user_id=user_id)])
+    return settings.SITE_URL + reverse(
+        "offers:unsubscribe", args=[token_make(purpose=UNSUBSCRIBE_PURPOSE, parts=[club_id, user_id])]
+    )
 
 
 def offer_email(*, delivery: OfferDelivery, offer: Offer) -> EmailMultiAlternatives:
@@ -33,9 +40,9 @@ def offer_email(*, delivery: OfferDelivery, offer: Offer) -> EmailMultiAlternati
         "club": club,
         "offer": offer,
         "offer_url": settings.SITE_URL
-        + reverse("offers:email-click", args=[delivery_token(delivery_id=delivery.pk, salt=CLICK_SALT)]),
+        + reverse("offers:email-click", args=[token_make(purpose=CLICK_PURPOSE, parts=[delivery.pk])]),
         "open_pixel_url": settings.SITE_URL
-        + reverse("offers:email-open", args=[delivery_token(delivery_id=delivery.pk, salt=OPEN_SALT)]),
+        + reverse("offers:email-open", args=[token_make(purpose=OPEN_PURPOSE, parts=[delivery.pk])]),
         "unsubscribe_url": unsubscribe,
         "preferences_url": settings.SITE_URL + reverse("members:profile"),
     }

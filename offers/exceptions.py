@@ -1,4 +1,7 @@
-class OffersError(Exception):
+from core.exceptions import DomainError
+
+
+class OffersError(DomainError):
     """A rule of offers refused the request; the message is shown to the user."""
 
 

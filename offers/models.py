@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club, Membership, Plan
-from clubs.money import CURRENCY_CHOICES
+from core.money import CURRENCY_CHOICES
 
 
 class OfferKind(models.TextChoices):

@@ -3,7 +3,6 @@
 import base64
 
 from django.contrib import messages
-from django.core import signing
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,14 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from clubs.decorators import leaders_only, member_area
 from clubs.models import Club
 from clubs.permissions import club_viewer
-from clubs.selectors import club_get_by_slug
+from core.tokens import BadToken, token_read
 from members.models import User
 from offers import selectors
+from offers.emails import CLICK_PURPOSE, OPEN_PURPOSE, UNSUBSCRIBE_PURPOSE
 from offers.exceptions import OffersError
 from offers.forms import OfferForm
 from offers.models import Offer, OfferDelivery, Redemption
 from offers.services import posting, redemptions, sending, tracking
-from offers.tokens import CLICK_SALT, OPEN_SALT, delivery_token_read, unsubscribe_token_read
 
 # A transparent 1x1 GIF, the smallest image every mail client loads.
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
@@ -59,7 +58,7 @@ def offer_detail(request, club, viewer, pk):
 
 def offer_image(request, slug, pk):
     """Offer images are member content: served only to those who may enter the member area."""
-    club = club_get_by_slug(slug=slug)
+    club = request.club
     if not club_viewer(user=request.user, club=club).may_enter_member_area:
         raise Http404
     offer = get_object_or_404(Offer, club=club, pk=pk)
@@ -187,8 +186,8 @@ def _link_invalid(request, status: int):
 def unsubscribe(request, token):
     """GET only asks (link scanners follow GETs); POST unsubscribes, from a mail client or our button."""
     try:
-        club_id, user_id = unsubscribe_token_read(token)
-    except signing.BadSignature:
+        club_id, user_id = token_read(token, purpose=UNSUBSCRIBE_PURPOSE, shape=(int, int))
+    except BadToken:
         return _link_invalid(request, 400)
     club = Club.objects.filter(pk=club_id).first()
     user = User.objects.filter(pk=user_id).first()
@@ -201,17 +200,18 @@ def unsubscribe(request, token):
     return render(request, "offers/unsubscribe.html", context)
 
 
-def _delivery_from(token: str, salt: str) -> int:
+def _delivery_from(token: str, purpose: str) -> int:
     try:
-        return delivery_token_read(token, salt=salt)
-    except signing.BadSignature as exc:
+        (delivery_id,) = token_read(token, purpose=purpose, shape=(int,), legacy_id=True)
+    except BadToken as exc:
         raise Http404 from exc
+    return delivery_id
 
 
 @require_GET
 @never_cache
 def email_open(request, token):
-    tracking.delivery_opened(delivery_id=_delivery_from(token, OPEN_SALT))
+    tracking.delivery_opened(delivery_id=_delivery_from(token, OPEN_PURPOSE))
     return HttpResponse(PIXEL_GIF, content_type="image/gif")
 
 
@@ -219,7 +219,7 @@ def email_open(request, token):
 def email_click(request, token):
     """Goes only to the offer's own page on this site: the token names a delivery, never a URL."""
     delivery = get_object_or_404(
-        OfferDelivery.objects.select_related("offer__club"), pk=_delivery_from(token, CLICK_SALT)
+        OfferDelivery.objects.select_related("offer__club"), pk=_delivery_from(token, CLICK_PURPOSE)
     )
     tracking.delivery_clicked(delivery_id=delivery.pk)
     return redirect(delivery.offer.get_absolute_url())

@@ -43,7 +43,7 @@ def my_clubs(club):
 
 
 def join_url(club):
-    return reverse("clubs:club-join", args=[club.slug, club.plans.get(name="Yearly").pk])
+    return reverse("billing:club-join", args=[club.slug, club.plans.get(name="Yearly").pk])
 
 
 HOLDERS = ("pending", "lapsed", "member")  # roles that have a membership of the club

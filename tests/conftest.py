@@ -3,9 +3,9 @@ import shutil
 import pytest
 from django.conf import settings
 
-from billing import gateway
-from billing.emulator import StripeEmulator
 from clubs.models import MembershipStatus
+from devtools import stripe_emulator as emulators
+from devtools.stripe_emulator import StripeEmulator
 from tests.factories import ClubFactory, MembershipFactory, PlanFactory, UserFactory
 
 # Every role the access matrix knows; later capabilities add URLs, never roles.
@@ -21,9 +21,19 @@ def _media_root(settings, tmp_path):
 def stripe_emulator():
     """Stripe's servers are out of reach: every test talks to a fresh in-memory emulator."""
     emulator = StripeEmulator()
-    gateway.use_emulator(emulator)
+    emulators.install(emulator)
     yield emulator
-    gateway.use_emulator(None)
+    emulators.install(None)
+
+
+@pytest.fixture
+def demo_settings(settings):
+    """Demo mode as config/settings/local.py sets it (DEBUG on, no Stripe key); the test's emulator stays installed."""
+    settings.DEBUG = True
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_CLIENT_FACTORY = emulators.DEMO_CLIENT_FACTORY
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_returnpath_local_demo"
+    return settings
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.feed.access_pages import PAGES as FEED_PAGES
 from tests.offers.access_pages import PAGES as OFFER_PAGES
 
-APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers", "analytics", "automations")
+APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers", "analytics", "automations", "devtools")
 
 CORE_PAGES = [
     Page("club-directory", lambda club: reverse("clubs:club-directory"), everyone(200)),
@@ -79,7 +79,7 @@ CORE_PAGES = [
         method="post",
     ),
     # Demo checkout exists only in demo mode (DEBUG on, no Stripe key): refused here.
-    Page("demo-checkout", lambda club: reverse("billing:demo-checkout", args=["cs_test_unknown"]), signed_in(404)),
+    Page("demo-checkout", lambda club: reverse("devtools:demo-checkout", args=["cs_test_unknown"]), signed_in(404)),
     # Stripe authenticates by signature, never by session: unsigned posts are refused for everyone.
     Page("stripe-webhook", lambda club: reverse("billing:stripe-webhook"), everyone(400), method="post"),
     Page(

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
@@ -15,8 +14,9 @@ from django.utils.translation import gettext as _
 from analytics.exceptions import AnalyticsError
 from analytics.models import ClubNpsSettings, NpsResponse, NpsSurvey
 from clubs.models import Club, Membership
+from core.tokens import BadToken, token_make, token_read
 
-TOKEN_SALT = "analytics.nps-survey"  # noqa: S105 (a signing salt, not a secret)
+TOKEN_PURPOSE = "analytics.nps-survey"  # noqa: S105 (a signing purpose, not a secret)
 # A survey link keeps working for a quarter: after that the next survey is on its way anyway.
 TOKEN_MAX_AGE = timedelta(days=91)
 # Unsent surveys older than this are left alone (a long broker outage should not flood members).
@@ -24,16 +24,16 @@ EMAIL_WINDOW = timedelta(days=7)
 
 
 def survey_token(*, survey: NpsSurvey) -> str:
-    return signing.TimestampSigner(salt=TOKEN_SALT).sign(str(survey.pk))
+    return token_make(purpose=TOKEN_PURPOSE, parts=[survey.pk])
 
 
 def survey_from_token(*, token: str) -> NpsSurvey | None:
     """The survey a signed link stands for; None when the link was altered or is too old."""
     try:
-        survey_pk = signing.TimestampSigner(salt=TOKEN_SALT).unsign(token, max_age=TOKEN_MAX_AGE)
-    except signing.BadSignature:
+        (survey_pk,) = token_read(token, purpose=TOKEN_PURPOSE, shape=(int,), max_age=TOKEN_MAX_AGE, legacy_id=True)
+    except BadToken:
         return None
-    return NpsSurvey.objects.select_related("club", "membership__user", "response").filter(pk=int(survey_pk)).first()
+    return NpsSurvey.objects.select_related("club", "membership__user", "response").filter(pk=survey_pk).first()
 
 
 def _due_memberships(*, club: Club, nps_settings: ClubNpsSettings, now: datetime):

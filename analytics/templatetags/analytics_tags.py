@@ -3,8 +3,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 from django.utils.translation import gettext as _
 
-from clubs.formatting import format_number
-from clubs.money import format_money
+from core.formatting import format_number
+from core.money import format_money
 
 register = template.Library()
 
@@ -34,6 +34,12 @@ def decimal(value, decimals: int = 1) -> str:
     if value in (None, ""):
         return "—"
     return format_number(round(float(value), decimals), decimal_pos=decimals)
+
+
+@register.filter
+def rounded(value) -> int:
+    """The whole number ``decimal:0`` shows, for choosing a plural form: ``count counter=days|rounded``."""
+    return round(float(value)) if value not in (None, "") else 0
 
 
 @register.filter

@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from automations.models import AutomationKind, AutomationSend, SendStatus
 from automations.selectors import PREFERENCE_FOR
-from automations.tokens import click_token
 from billing import gateway
 from clubs.models import Plan
 from clubs.pricing import plan_pricing
+from core.tokens import token_make
 from members.services import email_is_suppressed
 
 SUBJECTS = {
@@ -39,9 +39,13 @@ def _site(path: str) -> str:
     return settings.SITE_URL + path
 
 
+# Signed into every tracked link of an automation email (core/tokens.py): the send and a path on this site.
+CLICK_PURPOSE = "automations.click"
+
+
 def tracked_url(send: AutomationSend, path: str) -> str:
     """An absolute link that records the click, then leads to ``path`` on this site."""
-    return _site(reverse("automations:click", args=[click_token(send_id=send.pk, path=path)]))
+    return _site(reverse("automations:click", args=[token_make(purpose=CLICK_PURPOSE, parts=[send.pk, path])]))
 
 
 def _upcoming_events(club, now: datetime, limit: int) -> list:

@@ -24,6 +24,7 @@ from automations.models import (
 from automations.selectors import automation_settings_for
 from billing import gateway
 from clubs.models import LAPSED_STATUSES, Club, Membership, MembershipStatus
+from core.exceptions import DomainError
 from members.models import User
 
 SESSION_REFERRALS = "automations_referrals"  # {club id: referral code}
@@ -125,7 +126,7 @@ def checkout_coupon_for(*, membership: Membership, session: SessionBase) -> str:
     if code and membership.status in (MembershipStatus.PENDING, *LAPSED_STATUSES):
         try:
             return referral_start(membership=membership, code=code).friend_stripe_coupon_id
-        except (AutomationError, gateway.GatewayError):
+        except DomainError:
             return ""
     return ""
 

@@ -4,12 +4,12 @@
 
 1. Drops and recreates a PostgreSQL database, migrates it, and seeds one club with one plan and N members
    (pending membership + StripeCustomer each) through the project's own services, in a child process.
-2. The same child drives ``billing.emulator.StripeEmulator`` on a simulated clock through months of member
+2. The same child drives ``devtools.stripe_emulator.StripeEmulator`` on a simulated clock through months of member
    lives (checkout with trial, renewals, declined cards and retries, cancellations, rejoins) and writes the
    events Stripe would have sent, plus ~5% unrelated events (customer.created, charge.succeeded, ...).
 3. Starts gunicorn (config.wsgi, production settings over http) and ``celery -A config worker`` on a
    flushed Redis database, posts every delivery (10% of them a second delivery of the same event id, all
-   shuffled) signed with ``billing.emulator.signed_delivery`` at send time, and records each ack latency.
+   shuffled) signed with ``devtools.stripe_emulator.signed_delivery`` at send time, and records each ack latency.
 4. Waits until every stored event is processed or ignored, then checks the database against the state
    computed here from the event list alone (see ``expected_state``). Exits 1 on FAIL.
 
@@ -254,18 +254,18 @@ def generate(args: argparse.Namespace) -> None:
     from django.db import transaction
 
     from billing import gateway
-    from billing.emulator import StripeEmulator
     from billing.models import StripePrice
     from billing.services.catalog import catalog_sync
     from billing.services.subscriptions import customer_for_user
     from clubs.models import Club, Membership, Plan
     from clubs.services import membership_request
+    from devtools import stripe_emulator as emulators
     from members.models import User
 
     rng = random.Random(args.seed)
     clock = SimClock(int(time.time()) - 200 * DAY)
-    emulator = StripeEmulator(clock=clock, seed=args.seed)
-    gateway.use_emulator(emulator)  # no network: the catalog and customer calls go to the emulator
+    emulator = emulators.StripeEmulator(clock=clock, seed=args.seed)
+    emulators.install(emulator)  # no network: the catalog and customer calls go to the emulator
 
     started = time.monotonic()
     with transaction.atomic():
@@ -550,7 +550,7 @@ class Ack:
 
 
 def deliver(port: int, event: dict, secret: str) -> Ack:
-    from billing.emulator import signed_delivery  # imported once by main() before the threads start
+    from devtools.stripe_emulator import signed_delivery  # imported once by main() before the threads start
 
     body, signature = signed_delivery(event, secret)  # signed now: within the 300 s tolerance
     started = time.perf_counter()
@@ -917,7 +917,7 @@ def main() -> int:
         wait_for_worker(bench, node)
         log(f"gunicorn on 127.0.0.1:{bench.port} and celery worker {node} ready; posting {len(deliveries)}")
 
-        import billing.emulator  # noqa: F401 - the stripe SDK loads once, before the client threads
+        import devtools.stripe_emulator  # noqa: F401 - the stripe SDK loads once, before the client threads
 
         acks: list[Ack] = []
         monitor = Monitor(args, bench, acks)

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from billing import gateway
 from billing.exceptions import BillingError
 from billing.models import Invoice
-from billing.services.audit import staff_action_record
+from core.audit import staff_action_record
 from members.models import User
 
 REFUND_REASONS = ("requested_by_customer", "duplicate", "fraudulent", "other")

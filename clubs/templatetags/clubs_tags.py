@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import forms, template
 
-from clubs.formatting import format_date, format_number, native_digits
-from clubs.money import format_money
+from core.formatting import format_date, format_number, native_digits
+from core.money import format_money
 
 register = template.Library()
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "core",
     "members",
     "clubs",
     "billing",
@@ -64,12 +65,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "members.middleware.UserPreferencesMiddleware",
+    "core.request_club.RequestClubMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.admin_access.StaffMfaMiddleware",
-    "config.ratelimit.PostRateLimitMiddleware",
+    "core.ratelimit.PostRateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -215,7 +217,7 @@ REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=False)
 # Behind N proxies that append to X-Forwarded-For, the client address is the N-th from the end.
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
-# --- Security headers and rate limits (config/security.py, config/ratelimit.py) --------------
+# --- Security headers and rate limits (config/security.py, core/ratelimit.py) --------------
 CSP_FORM_ACTION_HOSTS = env.list(
     "CSP_FORM_ACTION_HOSTS", default=["https://checkout.stripe.com", "https://billing.stripe.com"]
 )
@@ -239,13 +241,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# A dotted path to a callable returning a stripe.StripeClient that replaces real Stripe (billing/gateway.py);
+# empty: Stripe itself, with STRIPE_SECRET_KEY. Set only by config/settings/local.py (demo mode).
+STRIPE_CLIENT_FACTORY = ""
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("de", _("German")), ("fa", _("Persian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-# Date patterns Django lacks for a language (clubs/formats/<lang>/formats.py); the rest are Django's.
-FORMAT_MODULE_PATH = ["clubs.formats"]
+# Date patterns Django lacks for a language (core/formats/<lang>/formats.py); the rest are Django's.
+FORMAT_MODULE_PATH = ["core.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

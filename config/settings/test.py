@@ -9,7 +9,10 @@ else:
     os.environ.setdefault("DATABASE_URL", "sqlite://:memory:")
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import REDIS_AVAILABLE
+from config.settings.base import INSTALLED_APPS, REDIS_AVAILABLE
+
+# Tests drive the Stripe emulator and the demo checkout (devtools).
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -23,7 +26,8 @@ if REDIS_AVAILABLE:
 ACCOUNT_RATE_LIMITS = False
 # Our own limits too; tests of config/ratelimit.py turn them on with the settings fixture.
 RATE_LIMITS_ENABLED = False
-# Tests sign webhook payloads with this secret; the emulator stands in for Stripe (tests/conftest.py).
+# No Stripe: each test installs a fresh emulator (tests/conftest.py) and signs webhook payloads with this secret.
+STRIPE_CLIENT_FACTORY = ""
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdef"  # noqa: S105
 ALLOWED_HOSTS = ["*"]

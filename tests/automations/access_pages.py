@@ -7,7 +7,8 @@ it explains why on the billing page. Referral and email-click links work for eve
 
 from django.urls import reverse
 
-from automations.tokens import click_token
+from automations.services.delivery import CLICK_PURPOSE
+from core.tokens import token_make
 from tests.access import (
     LEADERS_ONLY,
     MEMBER_AREA,
@@ -32,7 +33,7 @@ def referral_link(club):
 
 def click_link(club):
     send = AutomationSendFactory(membership=MembershipFactory(club=club))
-    return reverse("automations:click", args=[click_token(send_id=send.pk, path=club_home(club))])
+    return reverse("automations:click", args=[token_make(purpose=CLICK_PURPOSE, parts=[send.pk, club_home(club)])])
 
 
 PAGES = [

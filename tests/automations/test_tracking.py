@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from automations.models import AutomationKind, AutomationSend
+from automations.services.delivery import CLICK_PURPOSE
 from automations.services.tracking import conversions_record
 from automations.services.triggers import automation_run_kind, automations_run
-from automations.tokens import click_token
 from billing.models import Invoice
 from clubs.models import MembershipStatus
+from core.tokens import token_make
 from tests.automations.factories import AutomationSendFactory
 from tests.billing.flows import deliver, join_and_pay
 from tests.factories import MembershipFactory, UserFactory
@@ -31,7 +32,7 @@ def _link_in(body: str) -> str:
 def test_click_is_recorded_once_and_redirects_within_the_site(client, club):
     send = AutomationSendFactory(membership=MembershipFactory(club=club))
     target = reverse("clubs:club-home", args=[club.slug])
-    url = reverse("automations:click", args=[click_token(send_id=send.pk, path=target)])
+    url = reverse("automations:click", args=[token_make(purpose=CLICK_PURPOSE, parts=[send.pk, target])])
 
     assert client.get(url)["Location"] == target
     send.refresh_from_db()
@@ -45,13 +46,13 @@ def test_click_is_recorded_once_and_redirects_within_the_site(client, club):
 @pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x", "javascript:alert(1)"])
 def test_click_links_never_lead_off_the_site(client, club, target):
     send = AutomationSendFactory(membership=MembershipFactory(club=club))
-    url = reverse("automations:click", args=[click_token(send_id=send.pk, path=target)])
+    url = reverse("automations:click", args=[token_make(purpose=CLICK_PURPOSE, parts=[send.pk, target])])
     assert client.get(url).status_code == 404
 
 
 def test_tampered_click_link_is_refused(client, club):
     send = AutomationSendFactory(membership=MembershipFactory(club=club))
-    token = click_token(send_id=send.pk, path="/")
+    token = token_make(purpose=CLICK_PURPOSE, parts=[send.pk, "/"])
     assert client.get(reverse("automations:click", args=[token[:-2] + "xx"])).status_code == 404
 
 

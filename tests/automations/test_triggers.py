@@ -7,13 +7,13 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 
+from automations.hooks import AUTOMATION_SEND_NOT_SENT
 from automations.models import AutomationKind, AutomationSend, ClubAutomationSettings, SendStatus
 from automations.selectors import inactive_members, offer_email_counts
 from automations.services.triggers import win_back_stage_for
 from clubs.models import MembershipStatus, MembershipStatusChange
 from members.models import EmailSuppression
 from offers import selectors as offer_selectors
-from offers.cap import AUTOMATION_SEND_NOT_SENT
 from offers.models import DeliveryBatch, DeliveryStatus, OfferDelivery, OfferSend, OfferUnsubscribe
 from tests.automations.conftest import NOW
 from tests.automations.factories import AutomationSendFactory

@@ -2,14 +2,14 @@
 
 from django.urls import reverse
 
-from billing.demo import demo_events_deliver
 from clubs.models import Membership
+from devtools.demo.checkout import demo_events_deliver
 
 
 def join_and_pay(client, stripe_emulator, capture, *, user, plan) -> Membership:
     """Join on a plan, complete the emulated checkout, deliver Stripe's events; returns the membership."""
     client.force_login(user)
-    response = client.post(reverse("clubs:club-join", args=[plan.club.slug, plan.pk]))
+    response = client.post(reverse("billing:club-join", args=[plan.club.slug, plan.pk]))
     session_id = response["Location"].rsplit("/", 1)[-1]
     with capture(execute=True):
         demo_events_deliver(stripe_emulator.complete_checkout(session_id))

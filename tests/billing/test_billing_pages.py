@@ -193,7 +193,7 @@ def test_demo_checkout_is_refused_outside_demo_mode(
     session_id = join(client, user, club.plans.get(name="Monthly"))
     settings.DEBUG = debug
     settings.STRIPE_SECRET_KEY = secret_key
-    url = reverse("billing:demo-checkout", args=[session_id])
+    url = reverse("devtools:demo-checkout", args=[session_id])
 
     with django_capture_on_commit_callbacks(execute=True):
         assert client.get(url).status_code == 404
@@ -210,7 +210,7 @@ def test_demo_checkout_in_demo_mode_pays_through_the_real_webhook_endpoint(
     session_id = join(client, user, club.plans.get(name="Monthly"))
     settings.DEBUG = True
     settings.STRIPE_SECRET_KEY = ""
-    url = reverse("billing:demo-checkout", args=[session_id])
+    url = reverse("devtools:demo-checkout", args=[session_id])
     assert client.get(url).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,21 +1,15 @@
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from billing import gateway
-from billing.demo import PersistentStripeEmulator
 from billing.models import WebhookEvent
 from clubs.models import MembershipStatus
+from devtools import stripe_emulator as emulators
+from devtools.stripe_emulator import DEMO_CLIENT_FACTORY, PersistentStripeEmulator
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo_settings(settings):
-    settings.DEBUG = True
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_WEBHOOK_SECRET = ""
-    return settings
 
 
 def test_demo_checkout_activates_the_membership_through_the_webhook_endpoint(
@@ -23,7 +17,7 @@ def test_demo_checkout_activates_the_membership_through_the_webhook_endpoint(
 ):
     user = UserFactory()
     client.force_login(user)
-    checkout_url = client.post(reverse("clubs:club-join", args=[club.slug, club.plans.get(name="Yearly").pk]))[
+    checkout_url = client.post(reverse("billing:club-join", args=[club.slug, club.plans.get(name="Yearly").pk]))[
         "Location"
     ]
     page = client.get(checkout_url)
@@ -49,11 +43,15 @@ def test_demo_mode_is_refused_when_debug_is_off(settings):
     settings.DEBUG = False
     settings.STRIPE_SECRET_KEY = ""
     settings.STRIPE_WEBHOOK_SECRET = ""
-    gateway.use_emulator(None)
-    assert gateway.emulator() is None
+    emulators.install(None)
+    assert emulators.current() is None
     with pytest.raises(gateway.GatewayError, match="not configured"):
         gateway.client()
     assert gateway.webhook_secret() == ""
+    # Even when named as the client factory, the emulator refuses to stand in for Stripe without DEBUG.
+    settings.STRIPE_CLIENT_FACTORY = DEMO_CLIENT_FACTORY
+    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+        gateway.client()
 
 
 def test_demo_emulator_remembers_stripe_across_restarts(tmp_path):

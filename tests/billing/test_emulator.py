@@ -7,8 +7,8 @@ import pytest
 import stripe
 
 from billing import gateway
-from billing.emulator import StripeEmulator, add_months, decode_form, signed_delivery
 from billing.gateway import API_VERSION
+from devtools.stripe_emulator import StripeEmulator, add_months, decode_form, signed_delivery
 from tests.billing.stripe_events import WEBHOOK_SECRET, stripe_event
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stripe"

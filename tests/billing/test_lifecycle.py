@@ -13,11 +13,11 @@ from django.conf import settings
 from django.urls import reverse
 
 from billing import gateway
-from billing.demo import demo_events_deliver
 from billing.models import Invoice, StripeCustomer, Subscription, SubscriptionStatus, WebhookEvent, WebhookEventStatus
 from billing.services import subscriptions as subscription_services
 from billing.services.events import from_timestamp
 from clubs.models import Membership, MembershipStatus, MembershipStatusChange
+from devtools.demo.checkout import demo_events_deliver
 from tests.billing.stripe_events import stripe_event
 from tests.factories import UserFactory
 
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def join(client, user, plan) -> str:
     """Join through the club page as ``user``; returns the emulated Checkout Session id."""
     client.force_login(user)
-    response = client.post(reverse("clubs:club-join", args=[plan.club.slug, plan.pk]))
+    response = client.post(reverse("billing:club-join", args=[plan.club.slug, plan.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith("/billing/demo-checkout/")
     return response["Location"].rsplit("/", 1)[-1]

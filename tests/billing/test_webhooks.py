@@ -74,7 +74,7 @@ def test_failing_handler_is_recorded_then_replayed(post_event, monkeypatch, djan
             raise RuntimeError("database hiccup")
         return handlers.Outcome(note="ok")
 
-    monkeypatch.setitem(handlers.HANDLERS, "customer.created", flaky)
+    monkeypatch.setitem(handlers.HANDLERS, "customer.created", [flaky])
     with django_capture_on_commit_callbacks(execute=True):
         post_event(stripe_event("customer.created", UNHANDLED))
     stored = WebhookEvent.objects.get()
@@ -90,7 +90,7 @@ def test_failing_handler_is_recorded_then_replayed(post_event, monkeypatch, djan
 
 def test_processing_a_processed_event_again_does_nothing(post_event, monkeypatch, django_capture_on_commit_callbacks):
     calls = []
-    monkeypatch.setitem(handlers.HANDLERS, "customer.created", lambda event: calls.append(1) or handlers.Outcome())
+    monkeypatch.setitem(handlers.HANDLERS, "customer.created", [lambda event: calls.append(1) or handlers.Outcome()])
     with django_capture_on_commit_callbacks(execute=True):
         post_event(stripe_event("customer.created", UNHANDLED))
     from billing.tasks import process_webhook_event
@@ -112,7 +112,7 @@ def test_two_simultaneous_deliveries_store_and_process_once(settings, monkeypatc
     from tests.billing.stripe_events import signed
 
     calls = []
-    monkeypatch.setitem(handlers.HANDLERS, "customer.created", lambda event: calls.append(1) or handlers.Outcome())
+    monkeypatch.setitem(handlers.HANDLERS, "customer.created", [lambda event: calls.append(1) or handlers.Outcome()])
     body, header = signed(stripe_event("customer.created", UNHANDLED))
 
     def deliver():

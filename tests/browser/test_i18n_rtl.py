@@ -19,7 +19,7 @@ def club_home(club):
 
 
 def join_page(club):
-    return reverse("clubs:club-join", args=[club.slug, club.plans.get(name="Yearly").pk]), "visitor"
+    return reverse("billing:club-join", args=[club.slug, club.plans.get(name="Yearly").pk]), "visitor"
 
 
 def event_list(club):

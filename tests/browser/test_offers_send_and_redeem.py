@@ -19,10 +19,8 @@ def log_in(page, base_url: str, email: str) -> None:
 
 
 def test_leader_sends_an_offer_and_a_member_redeems_it_in_demo_mode(
-    live_server, page, browser, club, artifacts_dir, settings
+    live_server, page, browser, club, artifacts_dir, demo_settings
 ):
-    settings.DEBUG = True  # demo mode: no Stripe key and DEBUG on
-    settings.STRIPE_WEBHOOK_SECRET = ""
     leader = UserFactory(email="lea.leader@example.com", display_name="Lea Leader")
     club.leaders.add(leader)
     members = [UserFactory(email=f"member{index}@example.com") for index in range(3)]

@@ -16,10 +16,8 @@ CONFIRM_URL = re.compile(r"https?://\S+/accounts/confirm-email/[^/\s]+/")
 
 
 def test_member_signs_up_confirms_email_joins_and_pays_in_demo_checkout(
-    live_server, page, club, artifacts_dir, settings
+    live_server, page, club, artifacts_dir, demo_settings
 ):
-    settings.DEBUG = True  # demo mode: no Stripe key and DEBUG on
-    settings.STRIPE_WEBHOOK_SECRET = ""
     # Sign up.
     page.goto(live_server.url + "/accounts/signup/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign Up")

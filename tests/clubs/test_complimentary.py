@@ -4,10 +4,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import StaffAction
 from clubs.exceptions import MembershipError
 from clubs.models import Membership, MembershipStatus
 from clubs.services import complimentary_memberships_expire, membership_grant_complimentary
+from core.models import StaffAction
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

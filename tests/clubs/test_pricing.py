@@ -1,8 +1,8 @@
 import pytest
 from django.utils import translation
 
-from clubs.money import format_money
 from clubs.pricing import plan_pricing
+from core.money import format_money
 from tests.factories import ClubFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db

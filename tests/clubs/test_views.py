@@ -11,7 +11,7 @@ def test_join_creates_a_pending_membership_and_opens_checkout(client, club, stri
     user = UserFactory()
     client.force_login(user)
     yearly = club.plans.get(name="Yearly")
-    response = client.post(reverse("clubs:club-join", args=[club.slug, yearly.pk]))
+    response = client.post(reverse("billing:club-join", args=[club.slug, yearly.pk]))
     membership = Membership.objects.get(user=user, club=club)
     assert membership.status == MembershipStatus.PENDING
     assert membership.plan == yearly
@@ -26,7 +26,7 @@ def test_join_creates_a_pending_membership_and_opens_checkout(client, club, stri
 
 def test_join_page_summarises_the_chosen_plan(client, club):
     client.force_login(UserFactory())
-    response = client.get(reverse("clubs:club-join", args=[club.slug, club.plans.get(name="6 months").pk]))
+    response = client.get(reverse("billing:club-join", args=[club.slug, club.plans.get(name="6 months").pk]))
     html = response.content.decode()
     assert "$27.00" in html and "$4.50 per month" in html and "Save 10%" in html
 
@@ -36,7 +36,7 @@ def test_join_with_an_inactive_or_foreign_plan_is_404_and_creates_nothing(client
     inactive = PlanFactory(club=club, is_active=False)
     foreign = PlanFactory(club=other_club)
     for plan in (inactive, foreign):
-        assert client.post(reverse("clubs:club-join", args=[club.slug, plan.pk])).status_code == 404
+        assert client.post(reverse("billing:club-join", args=[club.slug, plan.pk])).status_code == 404
     assert not Membership.objects.exists()
 
 

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from billing.models import StaffAction
 from clubs.models import Club, MembershipStatus, Plan
+from core.models import StaffAction
 from tests.config.admin_forms import admin_form_data
 from tests.factories import MembershipFactory, UserFactory
 
@@ -103,11 +103,9 @@ def test_saving_without_changes_records_nothing(client, staff, club):
 def test_audit_log_is_visible_and_read_only_in_admin(client, staff, club):
     change(client, reverse("admin:clubs_club_change", args=[club.pk]), name="Renamed")
     action = StaffAction.objects.get()
-    listing = client.get(reverse("admin:billing_staffaction_changelist"))
+    listing = client.get(reverse("admin:core_staffaction_changelist"))
     assert "change club" in listing.content.decode()
-    detail = client.get(reverse("admin:billing_staffaction_change", args=[action.pk]))
+    detail = client.get(reverse("admin:core_staffaction_change", args=[action.pk]))
     assert detail.status_code == 200 and b'name="action"' not in detail.content
-    assert (
-        client.post(reverse("admin:billing_staffaction_delete", args=[action.pk]), {"post": "yes"}).status_code == 403
-    )
+    assert client.post(reverse("admin:core_staffaction_delete", args=[action.pk]), {"post": "yes"}).status_code == 403
     assert Club.objects.get().name == "Renamed"

@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from config.ratelimit import Rate, hit, rate_limit, rates_parse
+from core.ratelimit import Rate, hit, rate_limit, rates_parse
 from tests.factories import UserFactory
 
 

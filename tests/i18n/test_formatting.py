@@ -8,10 +8,10 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone, translation
 
-from clubs.formatting import format_date, format_number, native_digits
 from clubs.models import period_label
-from clubs.money import format_money
 from clubs.pricing import plan_pricing
+from core.formatting import format_date, format_number, native_digits
+from core.money import format_money
 from tests.factories import PlanFactory
 
 MOMENT = datetime.datetime(2026, 3, 14, 17, 5, tzinfo=datetime.UTC)

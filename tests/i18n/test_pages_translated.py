@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language_info
 
-from clubs.money import CURRENCY_CHOICES
+from core.money import CURRENCY_CHOICES
 from members.models import TIME_ZONE_CHOICES
 from tests.i18n.visible_text import ALLOWED_WORDS, KnownText, latin_words, visible_texts
 from tests.test_access_matrix import PAGES

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from billing.models import StaffAction
-from billing.services.audit import REDACTED
+from core.audit import REDACTED
+from core.models import StaffAction
 from members.models import EmailSuppression, SuppressionReason, User
 from tests.config.admin_forms import admin_form_data
 from tests.factories import UserFactory

@@ -10,8 +10,9 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
+from core.tokens import token_make
+from offers.emails import CLICK_PURPOSE, OPEN_PURPOSE, UNSUBSCRIBE_PURPOSE
 from offers.models import DeliveryBatch, Offer, OfferDelivery, OfferSend
-from offers.tokens import CLICK_SALT, OPEN_SALT, delivery_token, unsubscribe_token
 from tests.access import CHECKOUT, LOGIN, Page, club_detail, everyone, signed_in
 from tests.factories import MembershipFactory, UserFactory
 from tests.offers.factories import OfferFactory
@@ -59,15 +60,17 @@ def _delivery(club) -> OfferDelivery:
 
 def unsubscribe_url(club) -> str:
     delivery = _delivery(club)
-    return reverse("offers:unsubscribe", args=[unsubscribe_token(club_id=club.pk, user_id=delivery.user_id)])
+    return reverse(
+        "offers:unsubscribe", args=[token_make(purpose=UNSUBSCRIBE_PURPOSE, parts=[club.pk, delivery.user_id])]
+    )
 
 
 def open_url(club) -> str:
-    return reverse("offers:email-open", args=[delivery_token(delivery_id=_delivery(club).pk, salt=OPEN_SALT)])
+    return reverse("offers:email-open", args=[token_make(purpose=OPEN_PURPOSE, parts=[_delivery(club).pk])])
 
 
 def click_url(club) -> str:
-    return reverse("offers:email-click", args=[delivery_token(delivery_id=_delivery(club).pk, salt=CLICK_SALT)])
+    return reverse("offers:email-click", args=[token_make(purpose=CLICK_PURPOSE, parts=[_delivery(club).pk])])
 
 
 def progress(club) -> str:

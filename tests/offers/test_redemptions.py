@@ -8,8 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from billing import gateway
-from billing.demo import demo_events_deliver
 from billing.models import WebhookEvent
+from devtools.demo.checkout import demo_events_deliver
 from offers.exceptions import OffersError, OfferUnavailable
 from offers.models import OfferKind, Redemption, RedemptionStatus
 from offers.services.redemptions import redemption_checkout_start, redemption_payment_confirm

@@ -247,10 +247,8 @@ def test_my_redemptions_lists_only_mine(club, actor_client, make_members):
 
 
 def test_member_redeems_in_demo_checkout_and_only_they_may_pay(
-    club, actor_client, settings, make_members, django_capture_on_commit_callbacks
+    club, actor_client, demo_settings, make_members, django_capture_on_commit_callbacks
 ):
-    settings.DEBUG = True
-    settings.STRIPE_WEBHOOK_SECRET = ""
     client, _member = actor_client("member")
     offer = OfferFactory(club=club)
     response = client.post(reverse("offers:offer-redeem", args=[club.slug, offer.pk]))

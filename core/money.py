@@ -6,7 +6,7 @@ from decimal import Decimal
 from babel import Locale
 from babel.numbers import get_currency_symbol
 
-from clubs.formatting import babel_locale, native_digits, numbering_system
+from core.formatting import babel_locale, native_digits, numbering_system
 
 # Stripe's lists: https://docs.stripe.com/currencies (zero- and three-decimal currencies).
 ZERO_DECIMAL_CURRENCIES = frozenset(

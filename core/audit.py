@@ -2,15 +2,21 @@
 
 from datetime import date, datetime, time
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model, QuerySet
 from django.db.models.fields.files import FieldFile
 
-from billing.models import StaffAction
-from members.models import User
+from core.models import StaffAction
 
 
 def staff_action_record(
-    *, actor: User | None, action: str, target: object, before: dict | None = None, after: dict | None = None, note=""
+    *,
+    actor: AbstractBaseUser | None,
+    action: str,
+    target: object,
+    before: dict | None = None,
+    after: dict | None = None,
+    note="",
 ) -> StaffAction:
     return StaffAction.objects.create(
         actor=actor,

@@ -1,57 +1,20 @@
 """Demo mode (no Stripe key, DEBUG on): the emulator plays Stripe, and its events reach the site
 through the very same webhook endpoint, signed with the local secret, exactly as Stripe's would."""
 
-import json
-import os
-from pathlib import Path
-
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from billing import gateway
-from billing.emulator import StripeEmulator, signed_delivery
 from billing.exceptions import BillingError
-
-# What the emulator knows, kept across restarts of the demo server (the database remembers the
-# mirror; without this the emulated "Stripe" would forget the subscriptions behind it).
-PERSISTED_STATE = ("objects", "events", "_idempotent", "_sessions", "_billing", "_payment_methods", "_last_time")
-SIMULATIONS = ("complete_checkout", "advance_to_renewal", "end_trial", "pay_invoice", "expire_checkout")
+from devtools import stripe_emulator
+from devtools.stripe_emulator import signed_delivery
 
 
-class PersistentStripeEmulator(StripeEmulator):
-    """The demo's emulator: its state lives in a JSON file, written after every change."""
-
-    def __init__(self, *, state_path: Path, **kwargs):
-        super().__init__(**kwargs)
-        self.state_path = state_path
-        if state_path.exists():
-            state = json.loads(state_path.read_text())
-            for name in PERSISTED_STATE:
-                if name in state:
-                    setattr(self, name, state[name])
-        for name in SIMULATIONS:
-            setattr(self, name, self._saving(getattr(self, name)))
-
-    def _saving(self, method):
-        def run(*args, **kwargs):
-            with self._lock:
-                result = method(*args, **kwargs)
-                self.save()
-                return result
-
-        return run
-
-    def _handle(self, method, url, headers, post_data):
-        response = super()._handle(method, url, headers, post_data)
-        if method != "GET":
-            self.save()
-        return response
-
-    def save(self) -> None:
-        temporary = self.state_path.with_suffix(".tmp")
-        temporary.write_text(json.dumps({name: getattr(self, name) for name in PERSISTED_STATE}))
-        os.replace(temporary, self.state_path)
+def demo_mode() -> bool:
+    """No Stripe key and DEBUG on: the only state in which the demo checkout answers (never in production)."""
+    return settings.DEBUG and not settings.STRIPE_SECRET_KEY
 
 
 def demo_events_deliver(events: list[dict]) -> None:
@@ -80,7 +43,7 @@ def demo_events_deliver(events: list[dict]) -> None:
 
 
 def demo_checkout_session(session_id: str) -> dict:
-    emulator = gateway.emulator()
+    emulator = stripe_emulator.current()
     if emulator is None:
         raise BillingError(_("Demo checkout needs demo mode."))
     try:
@@ -94,5 +57,5 @@ def demo_checkout_complete(session_id: str) -> str:
     session = demo_checkout_session(session_id)
     if session["status"] != "open":
         raise BillingError(_("This checkout session is already complete."))
-    demo_events_deliver(gateway.emulator().complete_checkout(session_id))
+    demo_events_deliver(stripe_emulator.current().complete_checkout(session_id))
     return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id)

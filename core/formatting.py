@@ -2,7 +2,7 @@
 
 Babel brings CLDR's patterns and separators, Django's format modules the date patterns and month names;
 neither writes Arabic-Indic (ar) or Persian (fa) digits, so both pass through ``native_digits`` last.
-Money is formatted in ``clubs.money.format_money`` on top of these helpers.
+Money is formatted in ``core.money.format_money`` on top of these helpers.
 """
 
 import datetime

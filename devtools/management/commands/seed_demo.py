@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from clubs.models import Club, Membership, MembershipStatus, Plan
 from clubs.services import membership_request, membership_transition
-from events.demo import seed_events_demo
-from feed.demo import seed_feed_demo
+from devtools.demo.events import seed_events_demo
+from devtools.demo.feed import seed_feed_demo
+from devtools.demo.offers import seed_offers_demo
 from members.models import User
-from offers.demo import seed_offers_demo
 
 DEMO_PASSWORD = "returnpath-demo"
 

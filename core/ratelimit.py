@@ -2,7 +2,7 @@
 
 allauth limits sign-up, log-in and password reset itself. Everything else uses this module:
 
-    from config.ratelimit import rate_limit
+    from core.ratelimit import rate_limit
 
     @rate_limit(action="rsvp", key="user", rate="20/m")
     def rsvp(request, slug, pk): ...

@@ -21,8 +21,11 @@ COPY . .
 
 # Static files are collected at build time (whitenoise serves them, hashed and compressed).
 # The build needs a throwaway key and host; the real ones come from the environment at run time.
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=build.invalid python manage.py compilemessages --ignore=.venv \
-    && SECRET_KEY=build-only ALLOWED_HOSTS=build.invalid python manage.py collectstatic --noinput
+# BUILD_WITHOUT_REDIS: these two steps enqueue nothing; at run time production refuses to start without Redis.
+RUN SECRET_KEY=build-only ALLOWED_HOSTS=build.invalid BUILD_WITHOUT_REDIS=true SITE_URL=https://build.invalid \
+    DEFAULT_FROM_EMAIL=build@build.invalid python manage.py compilemessages --ignore=.venv \
+    && SECRET_KEY=build-only ALLOWED_HOSTS=build.invalid BUILD_WITHOUT_REDIS=true SITE_URL=https://build.invalid \
+    DEFAULT_FROM_EMAIL=build@build.invalid python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 10001 returnpath \
     && mkdir -p /app/media \

@@ -2,10 +2,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` installs only the runtime requirements; `make test` and the tools add the rest.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+STAMP := $(VENV)/.installed-dev
+# Where `make run` serves; SITE_URL (links in emails, the printed login URL) follows them.
 HOST ?= 127.0.0.1
 PORT ?= 8000
-REDIS_URL ?=
+export HOST PORT
 
 .PHONY: run test install lint format check-deploy migrations messages clean
 
@@ -13,26 +16,22 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+$(RUNTIME_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(RUNTIME_STAMP)
+
 $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $(STAMP)
+	touch $(RUNTIME_STAMP) $(STAMP)
 
 install: $(STAMP)
 
-# Serves the demo. With a reachable Redis (REDIS_URL=redis://127.0.0.1:6379/0 make run) a Celery
-# worker and beat start beside the web server; without one, tasks run in-process.
-run: install
+# Serves the demo: the web server, a Celery worker and beat (devtools/run.py; Ctrl-C stops all three).
+# Without REDIS_URL they share the embedded broker and file cache in .dev/; with it, Redis.
+run: $(RUNTIME_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@if [ -n "$(REDIS_URL)" ] && $(BIN)/python -c "import sys; from config.settings.base import redis_is_reachable as r; sys.exit(0 if r('$(REDIS_URL)') else 1)"; then \
-		echo "Redis reachable at $(REDIS_URL): starting a Celery worker and beat."; \
-		REDIS_URL=$(REDIS_URL) $(BIN)/celery -A config worker --beat -Q celery,email --loglevel=INFO & \
-		trap 'kill $$!' EXIT INT TERM; \
-		REDIS_URL=$(REDIS_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT); \
-	else \
-		echo "No reachable Redis (REDIS_URL='$(REDIS_URL)'): Celery tasks run in-process."; \
-		$(BIN)/python manage.py runserver $(HOST):$(PORT); \
-	fi
+	$(BIN)/python -m devtools.run
 
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
@@ -47,12 +46,19 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# SITE_URL and DEFAULT_FROM_EMAIL are required in production and checked by core/checks.py (https, no
+# special-use From domain). These stand-ins only let the check run here; a real deployment sets its own.
+CHECK_DEPLOY_SITE_URL ?= https://members.returnpath.app
+CHECK_DEPLOY_FROM_EMAIL ?= noreply@mail.returnpath.app
+
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$(head -c 48 /dev/urandom | base64) \
-		ALLOWED_HOSTS=example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+		ALLOWED_HOSTS=example.com REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+		SITE_URL=$${SITE_URL:-$(CHECK_DEPLOY_SITE_URL)} DEFAULT_FROM_EMAIL="$${DEFAULT_FROM_EMAIL:-$(CHECK_DEPLOY_FROM_EMAIL)}" \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 migrations: install
 	$(BIN)/python manage.py makemigrations
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .demo-stripe-state.json .test-media staticfiles test-artifacts
+	rm -rf $(VENV) db.sqlite3 .demo-stripe-state.json* .dev .test-media staticfiles test-artifacts

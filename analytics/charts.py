@@ -3,11 +3,12 @@
 from django.utils.translation import gettext as _
 
 from analytics.selectors import Dashboard
+from core.formatting import round_half_up
 from core.money import to_major
 
 
 def _major(amount, currency: str) -> float:
-    return float(to_major(round(amount), currency))
+    return float(to_major(int(round_half_up(amount)), currency))
 
 
 def chart_data(dashboard: Dashboard) -> dict:

@@ -4,6 +4,7 @@ The rows are written by the one CSV exporter (core/csv.py).
 """
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
@@ -14,17 +15,20 @@ from analytics.selectors.metrics import lifetime_value
 from analytics.selectors.nps import nps_comments
 from clubs.models import Club
 from core.csv import csv_response as csv_download
+from core.formatting import round_half_up
 from core.money import to_major
 
 
-def _money(amount, currency: str) -> str:
+def _money(amount, currency: str) -> Decimal | str:
+    """A number, not text: the exporter leaves numbers alone, so a negative amount stays a number."""
     if amount is None:
         return ""
-    return str(to_major(round(amount), currency))
+    # Whole minor units rounded half up: exactly the amount the page shows (core.formatting.round_half_up).
+    return to_major(int(round_half_up(amount)), currency)
 
 
-def _number(value, decimals: int = 1) -> str:
-    return "" if value is None else f"{float(value):.{decimals}f}"
+def _number(value, decimals: int = 1) -> Decimal | str:
+    return "" if value is None else round_half_up(value, decimals)
 
 
 def _summary(dashboard: Dashboard) -> Iterable[list]:

@@ -1,12 +1,14 @@
 """Validation only: the period of a dashboard, NPS settings, and a member's answer."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import ClubNpsSettings
 from analytics.selectors.period import DEFAULT_PRESET, Period, period_for_preset
+from core.dates import date_bounds_apply, report_date_max
+from core.forms import model_bounds_apply
 
 MAX_PERIOD = timedelta(days=3 * 366)
 
@@ -22,8 +24,15 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # From 2000 to a year ahead: 9999-12-31 overflowed into a 500 (the day after it does not exist).
+        date_bounds_apply(self, high=report_date_max())
+
     def clean(self):
         cleaned = super().clean()
+        if self.has_error("start") or self.has_error("end"):
+            return cleaned  # the field's own message says what is wrong
         start, end = cleaned.get("start"), cleaned.get("end")
         if bool(start) != bool(end):
             raise forms.ValidationError(_("Give both dates, or choose a preset."))
@@ -32,8 +41,6 @@ class PeriodForm(forms.Form):
                 raise forms.ValidationError(_("The start date must be on or before the end date."))
             if end - start > MAX_PERIOD:
                 raise forms.ValidationError(_("Choose a period of at most three years."))
-            if start < date(2000, 1, 1):
-                raise forms.ValidationError(_("Choose a start date after 2000."))
         return cleaned
 
     def period(self, *, time_zone: str) -> Period:
@@ -48,6 +55,10 @@ class NpsSettingsForm(forms.ModelForm):
     class Meta:
         model = ClubNpsSettings
         fields = ["is_enabled", "first_after_days", "repeat_every_days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model_bounds_apply(self, ClubNpsSettings)  # the range shown next to each field and checked by the form
 
 
 class NpsAnswerForm(forms.Form):

@@ -4,13 +4,15 @@ Live figures are computed from clubs' membership history and billing's mirror (s
 here are only what those tables cannot tell afterwards.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from clubs.models import Club, Membership
+from clubs.models import Club, Membership, MembershipStatus
 
 PROMOTER_MIN_SCORE = 9
 DETRACTOR_MAX_SCORE = 6
@@ -52,6 +54,92 @@ class SubscriptionPriceChange(models.Model):
         return f"{self.subscription_id} {self.amount_minor} {self.currency} from {self.effective_at:%Y-%m-%d}"
 
 
+class AccessRecord(models.Model):
+    """What one membership was from ``valid_from`` to ``valid_to``: access, whether and what it paid, its plan.
+
+    The clubs and billing rows keep only today's state (a complimentary grant clears the paying
+    status, a plan switch overwrites the plan); these rows keep the past, so a closed period is
+    computed from what was true then. Written by ``analytics.signals`` whenever the membership, its
+    status history or its subscription's price changes; the newest row of a membership is open
+    (``valid_to`` empty). ``has_access`` and ``access_until`` are ``MembershipQuerySet.with_access``
+    evaluated on that state: access at ``T`` is ``has_access and (access_until is empty or T < access_until)``
+    (past due only until its grace end, complimentary only until ``complimentary_until``).
+    """
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="access_records", verbose_name=_("membership")
+    )
+    # Copied so a dashboard reads one club's rows by one index range.
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+", verbose_name=_("club"))
+    valid_from = models.DateTimeField(_("from"))
+    valid_to = models.DateTimeField(_("until"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=MembershipStatus.choices)
+    has_access = models.BooleanField(_("has access"))
+    access_until = models.DateTimeField(_("access ends"), null=True, blank=True)
+    is_complimentary = models.BooleanField(_("complimentary"), default=False)
+    plan = models.ForeignKey(
+        "clubs.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("plan")
+    )
+    # Running totals, so a figure at an instant reads one row per membership (no history walk):
+    # the access time before ``valid_from`` (gaps between leaving and rejoining left out), and when the
+    # unbroken access that this record continues began (empty without access).
+    access_before = models.DurationField(_("access time before"), default=timedelta)
+    access_since = models.DateTimeField(_("unbroken access since"), null=True, blank=True)
+    monthly_amount_minor = models.DecimalField(
+        _("paid per month (minor units)"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("From the subscription price ledger; empty without a subscription."),
+    )
+
+    class Meta:
+        verbose_name = _("access record")
+        verbose_name_plural = _("access records")
+        ordering = ["membership", "valid_from", "pk"]
+        indexes = [
+            models.Index(fields=["membership", "-valid_from"], name="analytics_access_newest"),
+            models.Index(fields=["club", "valid_from"], name="analytics_access_club_from"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} {self.status} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_paying(self) -> bool:
+        return (
+            not self.is_complimentary
+            and self.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
+            and bool(self.monthly_amount_minor)
+        )
+
+
+class RefundRecord(models.Model):
+    """Money given back on one invoice, on the day it was given back (append-only).
+
+    billing's Invoice keeps only the running total refunded; counting it on the invoice's paid date
+    would change a closed month whenever a later refund lands.
+    """
+
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.CASCADE, related_name="refund_records", verbose_name=_("invoice")
+    )
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="+", verbose_name=_("club"))
+    amount_minor = models.IntegerField(_("amount refunded (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    refunded_at = models.DateTimeField(_("refunded"))
+
+    class Meta:
+        verbose_name = _("refund record")
+        verbose_name_plural = _("refund records")
+        ordering = ["-refunded_at", "-pk"]
+        indexes = [models.Index(fields=["club", "refunded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} {self.amount_minor} {self.currency} on {self.refunded_at:%Y-%m-%d}"
+
+
 class MetricSnapshot(models.Model):
     """One club's figures at the end of one day, kept for history (one row per club per day)."""
 
@@ -65,6 +153,14 @@ class MetricSnapshot(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     nps = models.SmallIntegerField(_("NPS of the last 90 days"), null=True, blank=True)
     nps_responses = models.PositiveIntegerField(_("NPS answers of the last 90 days"), default=0)
+    # The day's events (not cancelled, started that day): "going" answers and how many of them checked in.
+    # A dashboard sums these over the closed days of its period instead of re-reading every RSVP; empty on
+    # snapshots taken before they were counted (those days are read live).
+    events_going = models.PositiveIntegerField(_("said they were going to that day's events"), null=True, blank=True)
+    events_attended = models.PositiveIntegerField(_("of those, checked in"), null=True, blank=True)
+    # Invoices paid that day and refunds made that day (minor units), summed the same way by the dashboards.
+    revenue_paid_minor = models.BigIntegerField(_("paid that day (minor units)"), null=True, blank=True)
+    revenue_refunded_minor = models.BigIntegerField(_("refunded that day (minor units)"), null=True, blank=True)
     taken_at = models.DateTimeField(_("taken"), auto_now=True)
 
     class Meta:

@@ -5,7 +5,7 @@ Thin: check who may look, read with selectors, write with services, turn Analyti
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -20,21 +20,43 @@ from analytics.selectors.cohorts import MONTHS_SHOWN
 from analytics.services.nps import nps_answer_record, nps_settings_update, survey_from_token
 from clubs.decorators import leaders_only
 from clubs.models import Club
+from members.permissions import require_staff_powers
 
 
 def _dashboard(request, *, clubs, club: Club | None) -> tuple[Dashboard, PeriodForm]:
     form = PeriodForm(request.GET or None)
     period = form.period(time_zone=club.time_zone if club else "UTC")
-    if form.is_bound and not form.is_valid():
-        for error in form.non_field_errors():
-            messages.error(request, error)
     return Dashboard(clubs=clubs, period=period, with_member_list=club is not None), form
+
+
+def _period_refused(form: PeriodForm) -> list[str]:
+    """What is wrong with the period asked for in the link: each field's message with its label, then the form's."""
+    if not form.is_bound or form.is_valid():
+        return []
+    refusals = [f"{form[name].label}: {error}" for name in form.fields for error in form.errors.get(name, [])]
+    return refusals + list(form.non_field_errors())
 
 
 def _render_dashboard(request, *, clubs, club: Club | None):
     dashboard, form = _dashboard(request, clubs=clubs, club=club)
+    refusals = _period_refused(form)
+    for refusal in refusals:  # the page shows the default period, and says why the asked one was refused
+        messages.error(request, refusal)
     with report_queries():
-        return render(request, "analytics/dashboard.html", _context(dashboard, form, club))
+        response = render(request, "analytics/dashboard.html", _context(dashboard, form, club))
+    response.status_code = 400 if refusals else 200
+    return response
+
+
+def _csv(request, *, table: str, clubs, club: Club | None):
+    """A table of the asked period; a refused period answers 400 with the reason, never another period's figures."""
+    if table not in TABLES:
+        raise Http404
+    dashboard, form = _dashboard(request, clubs=clubs, club=club)
+    refusals = _period_refused(form)
+    if refusals:
+        return HttpResponseBadRequest("\n".join(refusals), content_type="text/plain; charset=utf-8")
+    return csv_response(table=table, dashboard=dashboard, club=club)
 
 
 def _context(dashboard: Dashboard, form: PeriodForm, club: Club | None) -> dict:
@@ -56,15 +78,11 @@ def club_dashboard(request, club):
 
 @leaders_only
 def club_dashboard_csv(request, club, table):
-    if table not in TABLES:
-        raise Http404
-    dashboard, _form = _dashboard(request, clubs=Club.objects.filter(pk=club.pk), club=club)
-    return csv_response(table=table, dashboard=dashboard, club=club)
+    return _csv(request, table=table, clubs=Club.objects.filter(pk=club.pk), club=club)
 
 
 def _staff_only(request):
-    if not request.user.is_staff:
-        raise Http404
+    require_staff_powers(request.user)  # staff without two-factor are sent to set it up
 
 
 @login_required
@@ -76,10 +94,7 @@ def staff_dashboard(request):
 @login_required
 def staff_dashboard_csv(request, table):
     _staff_only(request)
-    if table not in TABLES:
-        raise Http404
-    dashboard, _form = _dashboard(request, clubs=clubs_for_staff(user=request.user), club=None)
-    return csv_response(table=table, dashboard=dashboard, club=None)
+    return _csv(request, table=table, clubs=clubs_for_staff(user=request.user), club=None)
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,10 +8,12 @@ from automations.models import (
     ReferralCode,
     SaveOffer,
 )
+from core.admin import CsvExportMixin, MoneyAdminMixin
 
 
 @admin.register(ClubAutomationSettings)
-class ClubAutomationSettingsAdmin(admin.ModelAdmin):
+class ClubAutomationSettingsAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    money_currency_field = "club__currency"
     list_display = ["club", "welcome_enabled", "renewal_reminder_enabled", "win_back_enabled", "referrals_enabled"]
     list_filter = ["win_back_enabled", "referrals_enabled", "save_offer_enabled"]
     search_fields = ["club__name", "club__slug"]
@@ -46,19 +48,22 @@ class ReferralCodeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
-    list_display = ["club", "referrer", "referred", "status", "credit_minor", "currency", "created_at", "rewarded_at"]
+class ReferralAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    list_display = ["club", "referrer", "referred", "status", "credit_minor", "created_at", "rewarded_at"]
     list_filter = ["status", "club"]
     search_fields = ["referrer__email", "referred__email", "stripe_balance_transaction_id"]
     raw_id_fields = ["club", "code", "referrer", "referred", "membership"]
 
 
 @admin.register(CancellationFeedback)
-class CancellationFeedbackAdmin(admin.ModelAdmin):
+class CancellationFeedbackAdmin(CsvExportMixin, admin.ModelAdmin):
     list_display = ["club", "user", "reasons", "created_at"]
     list_filter = ["club", "created_at"]
     search_fields = ["user__email", "comment"]
     raw_id_fields = ["club", "membership", "user", "plan"]
+    actions = ["export_csv"]
+    # The member's own words leave in this export: the exporter keeps them from running as formulas.
+    csv_fields = ("created_at", "club__name", "user__email", "user__display_name", "reasons", "comment")
 
 
 @admin.register(SaveOffer)

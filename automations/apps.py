@@ -14,6 +14,6 @@ class AutomationsConfig(AppConfig):
     verbose_name = _("Automations")
 
     def ready(self) -> None:
-        from automations import hooks
+        from automations import hooks, signals  # noqa: F401 (signals: the welcome when a membership starts)
 
         hooks.register()

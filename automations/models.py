@@ -309,3 +309,28 @@ class SaveOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership_id} {self.period_end:%Y-%m-%d} ({self.status})"
+
+
+class AutomationWording(models.Model):
+    """A club's own subject and opening paragraph for one automation kind in one language.
+
+    Blank fields fall back to the translation catalogs' text (automations/wording.py). Placeholders such as
+    ``{name}`` and ``{club}`` are checked when saved (automations/wording.py ``placeholders_check``).
+    """
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="automation_wordings", verbose_name=_("club"))
+    kind = models.CharField(_("automation"), max_length=20, choices=AutomationKind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    opening = models.TextField(_("opening paragraph"), max_length=1000, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("automation wording")
+        verbose_name_plural = _("automation wordings")
+        constraints = [
+            models.UniqueConstraint(fields=["club", "kind", "language"], name="automation_wording_once_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.club} {self.kind} ({self.language})"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from automations.models import (
     AutomationKind,
     AutomationSend,
+    AutomationWording,
     CancellationFeedback,
     CancellationReason,
     ClubAutomationSettings,
@@ -168,6 +169,11 @@ def _referral_stats(referrals: QuerySet[Referral], currency: str) -> ReferralSta
     return ReferralStats(joined=totals["joined"], paid=totals["paid"], credit_minor=totals["credit"], currency=currency)
 
 
+def referral_joined_exists(*, club: Club, user: User) -> bool:
+    """Has the member referred a friend who joined (paid their first period, the referral is rewarded)?"""
+    return Referral.objects.filter(club=club, referrer=user, status=ReferralStatus.REWARDED).exists()
+
+
 def referral_stats_for_member(*, club: Club, user: User) -> ReferralStats:
     return _referral_stats(Referral.objects.filter(club=club, referrer=user), club.currency)
 
@@ -237,3 +243,8 @@ def cancellation_comments(*, club: Club, limit: int = 20) -> QuerySet[Cancellati
         .select_related("user")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+def automation_wordings_for(*, club: Club, kind: str) -> dict:
+    """The club's own texts for one kind, by language (one query)."""
+    return {wording.language: wording for wording in AutomationWording.objects.filter(club=club, kind=kind)}

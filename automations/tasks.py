@@ -2,8 +2,10 @@
 
 from celery import shared_task
 
+from automations.models import AutomationKind
 from automations.services.delivery import automation_send_deliver, pending_sends_retry
-from automations.services.triggers import automations_run
+from automations.services.triggers import automation_run_kind, automations_run
+from clubs.models import Club
 
 
 @shared_task(acks_late=True)
@@ -12,6 +14,13 @@ def run_automations() -> dict:
     claimed = automations_run()
     pending_sends_retry()
     return claimed
+
+
+@shared_task(acks_late=True)
+def run_welcome(club_id: int) -> int:
+    """A membership of this club just started: claim its welcome now (once; the hourly run would find it too)."""
+    club = Club.objects.filter(pk=club_id).first()
+    return automation_run_kind(club=club, kind=AutomationKind.WELCOME) if club else 0
 
 
 @shared_task(acks_late=True)

@@ -1,27 +1,36 @@
 """Automation pages. Thin: read with selectors, write with services, turn domain errors into messages."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from automations import selectors
 from automations.exceptions import AutomationError
-from automations.forms import AutomationSettingsForm, CancellationForm
+from automations.forms import AutomationSettingsForm, AutomationWordingForm, CancellationForm
 from automations.models import AutomationKind, CancellationReason
 from automations.services.cancellation import membership_cancel_with_feedback, save_offer_accept, save_offer_present
-from automations.services.club_settings import automation_settings_update
+from automations.services.club_settings import automation_settings_update, automation_wording_save
 from automations.services.delivery import CLICK_PURPOSE
+from automations.services.preview import automation_preview, automation_test_send
 from automations.services.referrals import referral_code_for, referral_link_remember, win_back_remember
 from automations.services.tracking import click_record
+from automations.wording import default_opening, default_subject
 from billing.services.subscriptions import current_subscription
 from clubs.decorators import member_area
+from clubs.emails import preview_languages
 from clubs.models import Club, Membership
-from clubs.permissions import user_leads_club
+from clubs.permissions import refuse, user_leads_club
+from core import email_preview
+from core.emails import EmailSuppressed
 from core.exceptions import DomainError
+from core.ratelimit import rate_limit
 from core.redirects import is_site_path
 from core.tokens import BadToken, token_read
 
@@ -31,6 +40,7 @@ INACTIVE_PAGE_SIZE = 50
 def _led_club(request, slug) -> Club:
     club = request.club
     if not user_leads_club(user=request.user, club=club):
+        refuse(request.user)
         raise Http404
     return club
 
@@ -171,3 +181,99 @@ def save_offer_take(request, slug):
             _("Thank you for staying: your next period is %(percent)s%% off.") % {"percent": offer.percent_off},
         )
     return redirect("billing:club-billing", slug=slug)
+
+
+# --- Leaders see before they send ------------------------------------------------------------------
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in AutomationKind.values:
+        raise Http404
+    return kind
+
+
+def _language_or_404(language: str) -> str:
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    return language
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@never_cache
+def automation_preview_page(request, slug, kind):
+    """The kind's email in each language the club's members use (subject, text, the HTML in a sandbox), and
+    per language the club's own subject and opening paragraph (blank: the catalogs' text, shown as placeholder)."""
+    club = _led_club(request, slug)
+    kind = _kind_or_404(kind)
+    posted = request.POST if request.method == "POST" else None
+    if posted is not None:
+        form = AutomationWordingForm(posted, kind=kind)
+        if form.is_valid():
+            try:
+                automation_wording_save(club=club, kind=kind, actor=request.user, **form.cleaned_data)
+            except AutomationError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Wording saved. The preview shows it."))
+                return redirect("automations:automation-preview", slug=club.slug, kind=kind)
+    wordings = selectors.automation_wordings_for(club=club, kind=kind)
+    names = dict(settings.LANGUAGES)
+    previews = []
+    for language in preview_languages(club):
+        message = automation_preview(club=club, leader=request.user, kind=kind, language=language)
+        with translation.override(language):
+            defaults = {"default_subject": default_subject(kind), "default_opening": default_opening(kind)}
+        wording = wordings.get(language)
+        if posted is not None and posted.get("language") == language:
+            wording_form = AutomationWordingForm(posted, kind=kind, **defaults)
+        else:
+            initial = {
+                "language": language,
+                "subject": getattr(wording, "subject", ""),
+                "opening": getattr(wording, "opening", ""),
+            }
+            wording_form = AutomationWordingForm(initial=initial, kind=kind, auto_id=f"id_{language}_%s", **defaults)
+        previews.append(
+            {
+                "language": language,
+                "language_name": names[language],
+                "subject": message.subject,
+                "text": email_preview.part(message, "text/plain"),
+                "form": wording_form,
+            }
+        )
+    context = {"club": club, "kind": kind, "kind_label": AutomationKind(kind).label, "previews": previews}
+    return render(request, "automations/automation_preview.html", context)
+
+
+@login_required
+@require_safe
+@never_cache
+def automation_preview_frame(request, slug, kind, language):
+    """The HTML part alone, served with a sandboxing CSP, for the frame of the preview page."""
+    club = _led_club(request, slug)
+    message = automation_preview(
+        club=club, leader=request.user, kind=_kind_or_404(kind), language=_language_or_404(language)
+    )
+    return email_preview.html_response(message)
+
+
+@login_required
+@require_POST
+@rate_limit(action="automation-test-email", rate=email_preview.TEST_SEND_RATE)
+def automation_test(request, slug, kind):
+    """Send the leader this kind's email as a test, in the chosen language."""
+    club = _led_club(request, slug)
+    kind = _kind_or_404(kind)
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Choose one of the languages shown."))
+        return redirect("automations:automation-preview", slug=club.slug, kind=kind)
+    try:
+        automation_test_send(club=club, leader=request.user, kind=kind, language=language)
+    except EmailSuppressed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("A test email is on its way to %(email)s.") % {"email": request.user.email})
+    return redirect("automations:automation-preview", slug=club.slug, kind=kind)

@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -24,9 +26,11 @@ from billing.services.catalog import catalog_sync
 from billing.services.events import webhook_event_replay
 from billing.services.refunds import REFUND_REASONS, invoice_refund
 from clubs.models import Membership
-from core.admin import CsvExportMixin
+from core.admin import CsvExportMixin, MoneyAdminMixin
 from core.audit import staff_action_record
 from core.exceptions import DomainError
+from core.forms import MoneyField
+from core.money import format_money
 
 DASHBOARD = "https://dashboard.stripe.com/{mode}{path}/{id}"
 
@@ -38,12 +42,26 @@ def dashboard_link(stripe_id: str, path: str, livemode: bool = False):
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, stripe_id)
 
 
+def balance_display(customer: StripeCustomer | None, currency: str = "") -> str:
+    """The customer's Stripe balance as staff read it: credit (negative at Stripe) or an amount owed."""
+    if customer is None or not customer.balance_minor:
+        return "—"
+    amount = format_money(abs(customer.balance_minor), customer.balance_currency or currency or "USD")
+    if customer.balance_minor < 0:
+        return _("%(amount)s credit") % {"amount": amount}
+    return _("%(amount)s owed") % {"amount": amount}
+
+
 @admin.register(StripeCustomer)
 class StripeCustomerAdmin(admin.ModelAdmin):
-    list_display = ["user", "email", "stripe_link", "created_at"]
+    list_display = ["user", "email", "stripe_link", "balance", "created_at"]
     search_fields = ["user__email", "email", "stripe_customer_id"]
-    readonly_fields = ["user", "stripe_customer_id", "email", "created_at", "updated_at"]
+    readonly_fields = ["user", "stripe_customer_id", "email", "balance", "balance_as_of", "created_at", "updated_at"]
     list_select_related = ["user"]
+
+    @admin.display(description=_("balance"), ordering="balance_minor")
+    def balance(self, obj):
+        return balance_display(obj)
 
     @admin.display(description=_("Stripe"))
     def stripe_link(self, obj):
@@ -54,7 +72,7 @@ class StripeCustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
+class SubscriptionAdmin(MoneyAdminMixin, CsvExportMixin, admin.ModelAdmin):
     list_display = [
         "stripe_link",
         "member_email",
@@ -63,6 +81,8 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
         "status",
         "cancel_at_period_end",
         "current_period_end",
+        "next_payment",
+        "customer_balance",
     ]
     list_filter = [
         "status",
@@ -72,8 +92,8 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
         ("created_at", admin.DateFieldListFilter),
     ]
     search_fields = ["stripe_subscription_id", "membership__user__email", "customer__stripe_customer_id"]
-    list_select_related = ["membership__user", "membership__club", "plan"]
-    readonly_fields = [field.name for field in Subscription._meta.fields]
+    list_select_related = ["membership__user", "membership__club", "plan", "customer"]
+    readonly_fields = [field.name for field in Subscription._meta.fields] + ["next_payment", "customer_balance"]
     actions = ["cancel_at_period_end", "cancel_now", "resync", "export_csv"]
     csv_fields = (
         "stripe_subscription_id",
@@ -95,6 +115,27 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
     def member_email(self, obj):
         return obj.membership.user.email
 
+    @admin.display(description=_("next payment"))
+    def next_payment(self, obj):
+        """The discounted amount when a save offer (or any coupon) is on the subscription."""
+        amount = format_money(obj.next_amount_minor, obj.currency or "USD")
+        if not obj.has_discount:
+            return amount
+        off = (
+            f"{obj.discount_percent_off.normalize():f}%"
+            if obj.discount_percent_off is not None
+            else format_money(obj.discount_amount_off_minor, obj.currency or "USD")
+        )
+        return _("%(amount)s (discount %(off)s, coupon %(coupon)s)") % {
+            "amount": amount,
+            "off": off,
+            "coupon": obj.discount_coupon_id or "—",
+        }
+
+    @admin.display(description=_("customer balance"))
+    def customer_balance(self, obj):
+        return balance_display(obj.customer, obj.currency)
+
     @admin.display(description=_("club"), ordering="membership__club__name")
     def club(self, obj):
         return obj.membership.club
@@ -105,7 +146,7 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def _each(self, request, queryset, action_name: str, service):
+    def _each(self, request, queryset, action_name: str, service, note: str = ""):
         done = 0
         for subscription in queryset.select_related("membership"):
             before = {"status": subscription.status, "cancel_at_period_end": subscription.cancel_at_period_end}
@@ -120,6 +161,7 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
                 target=subscription,
                 before=before,
                 after={"status": after.status, "cancel_at_period_end": after.cancel_at_period_end},
+                note=note,
             )
             done += 1
         if done:
@@ -131,12 +173,27 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel at period end"))
     def cancel_at_period_end(self, request, queryset):
+        """An intermediate page first: which subscriptions, when each ends, and a note for the audit log."""
+        form = CancelNoteForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Cancel at period end?"),
+                "subscriptions": queryset.select_related("membership__user", "membership__club", "plan"),
+                "form": form,
+                "action": "cancel_at_period_end",
+                "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/billing/subscription_cancel_confirm.html", context)
         self._each(
             request,
             queryset,
             "cancel_at_period_end",
             lambda sub: subscription_services.subscription_cancel_at_period_end(membership=sub.membership),
+            note=form.cleaned_data["note"],
         )
+        return None
 
     @admin.action(description=_("Cancel now (access ends at once)"))
     def cancel_now(self, request, queryset):
@@ -157,22 +214,37 @@ class SubscriptionAdmin(CsvExportMixin, admin.ModelAdmin):
         )
 
 
+class CancelNoteForm(forms.Form):
+    confirm = forms.CharField(widget=forms.HiddenInput, initial="yes")
+    note = forms.CharField(
+        label=_("Note for the audit log"), max_length=200, help_text=_("Why, e.g. the member asked by email.")
+    )
+
+
 class RefundForm(forms.Form):
-    amount_minor = forms.IntegerField(label=_("Amount (minor units, e.g. cents)"), min_value=1)
+    """The amount in the invoice currency's units ("10.00"), at most what is still refundable."""
+
+    amount = MoneyField(label=_("Amount"), min_minor=1)
     reason = forms.ChoiceField(
         label=_("Reason"), choices=[(reason, reason.replace("_", " ")) for reason in REFUND_REASONS]
     )
     note = forms.CharField(label=_("Note for the audit log"), max_length=200)
 
+    def __init__(self, *args, currency: str, refundable_minor: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].max_minor = max(refundable_minor, 1)
+        self.fields["amount"].currency_set(currency)
+
 
 @admin.register(Invoice)
-class InvoiceAdmin(CsvExportMixin, admin.ModelAdmin):
+class InvoiceAdmin(MoneyAdminMixin, CsvExportMixin, admin.ModelAdmin):
     list_display = [
         "stripe_link",
         "customer_email",
         "status",
         "amount_paid_minor",
         "amount_refunded_minor",
+        "credit",
         "currency",
         "stripe_created",
         "refund_link",
@@ -201,6 +273,15 @@ class InvoiceAdmin(CsvExportMixin, admin.ModelAdmin):
     def customer_email(self, obj):
         return obj.customer.user.email
 
+    @admin.display(description=_("credit"))
+    def credit(self, obj):
+        """Credit from the customer balance this invoice used, or added (a downgrade)."""
+        if obj.credit_applied_minor:
+            return _("%(amount)s applied") % {"amount": format_money(obj.credit_applied_minor, obj.currency)}
+        if obj.credit_created_minor:
+            return _("%(amount)s added") % {"amount": format_money(obj.credit_created_minor, obj.currency)}
+        return "—"
+
     @admin.display(description=_("refund"))
     def refund_link(self, obj):
         if not obj.refundable_minor:
@@ -223,12 +304,17 @@ class InvoiceAdmin(CsvExportMixin, admin.ModelAdmin):
         if not self.has_change_permission(request):
             return redirect("admin:index")
         invoice = get_object_or_404(Invoice.objects.select_related("customer__user"), pk=pk)
-        form = RefundForm(request.POST or None, initial={"amount_minor": invoice.refundable_minor})
+        form = RefundForm(
+            request.POST or None,
+            initial={"amount": invoice.refundable_minor},
+            currency=invoice.currency,
+            refundable_minor=invoice.refundable_minor,
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 invoice_refund(
                     invoice=invoice,
-                    amount_minor=form.cleaned_data["amount_minor"],
+                    amount_minor=form.cleaned_data["amount"],
                     reason=form.cleaned_data["reason"],
                     note=form.cleaned_data["note"],
                     actor=request.user,
@@ -315,7 +401,7 @@ class StripeProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripePrice)
-class StripePriceAdmin(admin.ModelAdmin):
+class StripePriceAdmin(MoneyAdminMixin, admin.ModelAdmin):
     list_display = ["stripe_price_id", "plan", "amount_minor", "currency", "interval_count", "interval", "active"]
     list_filter = ["active", "plan__club"]
     readonly_fields = [field.name for field in StripePrice._meta.fields]

@@ -19,5 +19,10 @@ class BillingConfig(AppConfig):
         # billing's own handlers first, then each installed app's ``stripe_handlers`` module, in
         # INSTALLED_APPS order: the order in which an event's handlers run.
         from billing import handlers, hooks  # noqa: F401
+        from billing.services.subscriptions import paid_subscription_describe, paid_subscription_stop
+        from clubs.hooks import register_paid_access
+
+        # Complimentary access is never given on top of a subscription that still charges the member.
+        register_paid_access(describe=paid_subscription_describe, stop=paid_subscription_stop)
 
         autodiscover_modules("stripe_handlers")

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from billing.models import StripeCustomer
+from billing.services.customers import customer_deleted_apply
 from billing.services.events import from_timestamp
-from billing.services.invoices import invoice_apply, invoice_refund_apply
-from billing.services.subscriptions import subscription_apply
+from billing.services.invoices import invoice_apply, invoice_payment_apply, invoice_refund_apply
+from billing.services.subscriptions import customer_apply, subscription_apply
 from clubs.models import Membership
 
 
@@ -106,6 +106,13 @@ def invoice_payment_failed(event: dict) -> Outcome:
     return _result(invoice, note)
 
 
+@handles("invoice_payment.paid")
+def invoice_payment_paid(event: dict) -> Outcome:
+    """Record which payment paid an invoice, so a refund made anywhere finds its invoice."""
+    invoice, note = invoice_payment_apply(stripe_invoice_payment=event["data"]["object"])
+    return _result(invoice, note)
+
+
 @handles("charge.refunded")
 def charge_refunded(event: dict) -> Outcome:
     invoice, note = invoice_refund_apply(stripe_charge=event["data"]["object"])
@@ -114,8 +121,18 @@ def charge_refunded(event: dict) -> Outcome:
 
 @handles("customer.updated")
 def customer_updated(event: dict) -> Outcome:
-    stripe_customer = event["data"]["object"]
-    updated = StripeCustomer.objects.filter(stripe_customer_id=stripe_customer["id"]).update(
-        email=stripe_customer.get("email") or ""
+    """Mirror the email and the balance (negative is credit, e.g. after a downgrade) for the billing page."""
+    customer = customer_apply(stripe_customer=event["data"]["object"], event_created=from_timestamp(event["created"]))
+    return Outcome(
+        ignored=customer is None,
+        note="Customer email and balance updated." if customer else "Another customer: ignored.",
     )
-    return Outcome(ignored=not updated, note="Customer email updated." if updated else "Another customer: ignored.")
+
+
+@handles("customer.deleted")
+def customer_deleted(event: dict) -> Outcome:
+    """A customer deleted at Stripe (the Dashboard) cannot pay again: the next checkout creates a new one."""
+    customer, note = customer_deleted_apply(
+        stripe_customer=event["data"]["object"], at=from_timestamp(event["created"])
+    )
+    return _result(customer, note)

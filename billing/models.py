@@ -19,6 +19,13 @@ class StripeCustomer(models.Model):
     )
     stripe_customer_id = models.CharField(_("Stripe customer id"), max_length=255, unique=True)
     email = models.EmailField(_("email at Stripe"), blank=True)
+    # Stripe's customer balance, mirrored so that pages never ask Stripe: negative is credit (a downgrade's
+    # unused time, a referral reward) that Stripe takes off the next invoices; positive is owed.
+    balance_minor = models.IntegerField(_("balance (minor units; negative is credit)"), default=0)
+    balance_currency = models.CharField(_("balance currency"), max_length=3, blank=True)
+    balance_as_of = models.DateTimeField(_("balance as of"), null=True, blank=True)
+    # Set by customer.deleted (a customer deleted in the Dashboard): the next checkout creates a new one.
+    deleted_at = models.DateTimeField(_("deleted at Stripe"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -28,6 +35,11 @@ class StripeCustomer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stripe_customer_id} ({self.user.email})"
+
+    @property
+    def credit_minor(self) -> int:
+        """The credit Stripe holds for the customer (0 when they owe or have none)."""
+        return max(-self.balance_minor, 0)
 
 
 class StripeProduct(models.Model):
@@ -121,6 +133,13 @@ class Subscription(models.Model):
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     amount_minor = models.PositiveIntegerField(_("amount per period (minor units)"), default=0)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
+    # A coupon on the subscription (a save offer: the next period at a discount), as applied through
+    # ``subscription_discount_apply``; cleared when Stripe reports the subscription without discounts.
+    discount_coupon_id = models.CharField(_("Stripe coupon id of the discount"), max_length=255, blank=True)
+    discount_percent_off = models.DecimalField(
+        _("discount (percent off)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    discount_amount_off_minor = models.PositiveIntegerField(_("discount (amount off)"), null=True, blank=True)
     stripe_created = models.DateTimeField(_("created at Stripe"), null=True, blank=True)
     # The creation time of the newest event applied: older snapshots never overwrite newer ones.
     last_event_created = models.DateTimeField(_("newest event applied"), null=True, blank=True)
@@ -135,6 +154,19 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return self.stripe_subscription_id
+
+    @property
+    def next_amount_minor(self) -> int:
+        """The next period's price after the discount on the subscription (as Stripe rounds it)."""
+        if self.discount_percent_off is not None:
+            return self.amount_minor - int((self.amount_minor * int(self.discount_percent_off * 100) + 5000) // 10000)
+        if self.discount_amount_off_minor is not None:
+            return max(self.amount_minor - self.discount_amount_off_minor, 0)
+        return self.amount_minor
+
+    @property
+    def has_discount(self) -> bool:
+        return self.discount_percent_off is not None or self.discount_amount_off_minor is not None
 
 
 class Invoice(models.Model):
@@ -157,7 +189,13 @@ class Invoice(models.Model):
     amount_due_minor = models.IntegerField(_("amount due"), default=0)
     amount_paid_minor = models.IntegerField(_("amount paid"), default=0)
     amount_refunded_minor = models.IntegerField(_("amount refunded"), default=0)
+    # The customer's balance before and after this invoice (negative is credit): the difference is the
+    # credit the invoice used (or, for a downgrade's negative total, the credit it created).
+    starting_balance_minor = models.IntegerField(_("customer balance before"), default=0)
+    ending_balance_minor = models.IntegerField(_("customer balance after"), default=0)
+    # The payment that paid it, from its InvoicePayment (2025 API versions: a charge names no invoice).
     stripe_payment_intent_id = models.CharField(_("Stripe payment intent id"), max_length=255, blank=True)
+    stripe_charge_id = models.CharField(_("Stripe charge id"), max_length=255, blank=True)
     hosted_invoice_url = models.URLField(_("invoice page"), max_length=1000, blank=True)
     invoice_pdf = models.URLField(_("invoice PDF"), max_length=1000, blank=True)
     period_start = models.DateTimeField(_("period start"), null=True, blank=True)
@@ -172,9 +210,23 @@ class Invoice(models.Model):
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
         ordering = ["-stripe_created"]
+        # Revenue by the day paid (analytics reads a period's open hours live, the closed days from snapshots).
+        indexes = [models.Index(fields=["paid_at"], name="billing_invoice_paid_at")]
 
     def __str__(self) -> str:
         return self.stripe_invoice_id
+
+    @property
+    def credit_applied_minor(self) -> int:
+        """Credit from the customer balance that paid (part of) this invoice."""
+        if self.starting_balance_minor >= 0:
+            return 0
+        return max(self.ending_balance_minor - self.starting_balance_minor, 0)
+
+    @property
+    def credit_created_minor(self) -> int:
+        """Credit this invoice added to the balance (a downgrade's unused time worth more than the new price)."""
+        return max(self.starting_balance_minor - self.ending_balance_minor, 0)
 
     @property
     def refundable_minor(self) -> int:
@@ -214,3 +266,26 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.stripe_event_id}"
+
+
+class ActivationEmail(models.Model):
+    """The "your membership is active" email, at most once per activation (one row per status change).
+
+    An activation is the status change that gives a membership access through payment (from pending,
+    canceled or expired to trialing or active); a rejoin is a new activation and gets its own email.
+    """
+
+    status_change = models.OneToOneField(
+        "clubs.MembershipStatusChange",
+        on_delete=models.CASCADE,
+        related_name="activation_email",
+        verbose_name=_("status change"),
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("activation email")
+        verbose_name_plural = _("activation emails")
+
+    def __str__(self) -> str:
+        return f"activation email #{self.status_change_id}"

@@ -5,7 +5,7 @@ from fractions import Fraction
 
 from django.db.models import Count
 
-from billing.models import Invoice, StripePrice, Subscription, SubscriptionStatus
+from billing.models import Invoice, StripeCustomer, StripePrice, Subscription, SubscriptionStatus
 from clubs.models import MONTHS_PER_INTERVAL, Membership, PlanInterval
 
 RENEWING_STATUSES = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE)
@@ -17,6 +17,25 @@ class MemberBilling:
     membership: Membership
     subscription: Subscription | None
     invoices: list[Invoice]
+
+    @property
+    def customer(self) -> StripeCustomer | None:
+        return self.subscription.customer if self.subscription else None
+
+    @property
+    def credit_minor(self) -> int:
+        """Credit Stripe holds for the member (the mirrored customer balance): it pays their next invoices."""
+        return self.customer.credit_minor if self.customer else 0
+
+    @property
+    def credit_currency(self) -> str:
+        customer = self.customer
+        return (customer.balance_currency or self.subscription.currency) if customer else ""
+
+    @property
+    def open_invoice(self) -> Invoice | None:
+        """The newest invoice still owed, with Stripe's page to pay it now (past due)."""
+        return next((invoice for invoice in self.invoices if invoice.status == "open"), None)
 
     @property
     def renews(self) -> bool:
@@ -31,7 +50,9 @@ class MemberBilling:
 
 def member_billing(*, membership: Membership) -> MemberBilling:
     """The member's newest subscription and payment history for one club (2 queries)."""
-    subscription = membership.subscriptions.select_related("plan").order_by("-stripe_created", "-pk").first()
+    subscription = (
+        membership.subscriptions.select_related("plan", "customer").order_by("-stripe_created", "-pk").first()
+    )
     invoices = list(
         Invoice.objects.filter(subscription__membership=membership).order_by("-stripe_created")[:HISTORY_LENGTH]
     )

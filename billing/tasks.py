@@ -3,8 +3,8 @@
 from celery import shared_task
 
 from billing.exceptions import WebhookProcessingError
-from billing.services.events import webhook_event_process
-from billing.services.notifications import payment_failed_notify
+from billing.services.events import webhook_event_process, webhook_events_pickup
+from billing.services.notifications import activation_notify, payment_failed_notify
 from billing.services.reconcile import stripe_reconcile
 
 WEBHOOK_MAX_RETRIES = 8
@@ -27,6 +27,17 @@ def send_payment_failed_email(invoice_pk: int) -> bool:
 
 
 @shared_task(acks_late=True)
+def send_activation_email(status_change_pk: int) -> bool:
+    return activation_notify(status_change_pk=status_change_pk)
+
+
+@shared_task(acks_late=True)
 def reconcile_stripe() -> dict:
     """Nightly: store missed events and correct subscriptions that disagree with Stripe."""
     return stripe_reconcile().__dict__
+
+
+@shared_task
+def pickup_webhook_events() -> int:
+    """Every minute: enqueue stored events that never reached the broker (it was down) or whose task was lost."""
+    return webhook_events_pickup()

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import hooks
+from billing.exceptions import BillingError
 from billing.selectors import member_billing
 from billing.services import subscriptions as subscription_services
 from clubs import selectors as club_selectors
@@ -143,19 +144,28 @@ def subscription_resume(request, slug):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def plan_switch(request, slug, plan_id):
+    """GET: the prorated figure and its credit, signed; POST: switch at that signed moment, never a posted date.
+
+    A refused confirmation (an old, forged or another member's preview) shows a fresh preview to confirm.
+    """
     membership = _own_membership(request, slug)
     plan = get_object_or_404(Plan, pk=plan_id, club=membership.club, is_active=True)
-    try:
-        if request.method == "POST":
-            proration_date = request.POST.get("proration_date", "")
+    if request.method == "POST":
+        try:
             subscription_services.subscription_switch_plan(
-                membership=membership,
-                plan=plan,
-                proration_date=int(proration_date) if proration_date.isdigit() else None,
+                membership=membership, plan=plan, preview_token=request.POST.get("preview", "")
             )
-            messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": plan.name})
+        except BillingError as error:
+            messages.error(request, str(error))
+            return redirect("billing:plan-switch", slug=slug, plan_id=plan.pk)
+        except DomainError as error:
+            messages.error(request, str(error))
             return redirect("billing:club-billing", slug=slug)
+        messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": plan.name})
+        return redirect("billing:club-billing", slug=slug)
+    try:
         preview = subscription_services.subscription_switch_preview(membership=membership, plan=plan)
     except DomainError as error:
         messages.error(request, str(error))

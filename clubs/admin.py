@@ -9,8 +9,10 @@ from clubs.exceptions import MembershipError
 from clubs.forms import ClubAdminForm
 from clubs.models import Club, Membership, MembershipStatusChange, Plan
 from clubs.services import membership_end_complimentary, membership_grant_complimentary, membership_transition
-from core.admin import StaffAuditMixin
+from core.admin import MoneyAdminMixin, StaffAuditMixin
 from core.audit import staff_action_record
+from core.dates import date_bounds_apply
+from members.images import delete_replaced_file_on_commit
 from members.models import User
 
 
@@ -35,7 +37,19 @@ class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
     form = ClubAdminForm
     fieldsets = [
         (None, {"fields": ["name", "slug", "tagline", "description", "cover_image"]}),
-        (_("Settings"), {"fields": ["time_zone", "currency", "default_language", "is_listed", "grace_period_days"]}),
+        (
+            _("Settings"),
+            {
+                "fields": [
+                    "time_zone",
+                    "currency",
+                    "default_language",
+                    "is_listed",
+                    "grace_period_days",
+                    "accepts_promotion_codes",
+                ]
+            },
+        ),
         (_("Leaders"), {"fields": ["leaders"]}),
     ]
     list_display = ["name", "slug", "currency", "time_zone", "is_listed", "grace_period_days"]
@@ -45,9 +59,13 @@ class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
     autocomplete_fields = ["leaders"]
     inlines = [PlanInline]
 
+    def save_model(self, request, obj, form, change):
+        delete_replaced_file_on_commit(obj, "cover_image")  # a replaced or cleared cover stops being public
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Plan)
-class PlanAdmin(StaffAuditMixin, admin.ModelAdmin):
+class PlanAdmin(StaffAuditMixin, MoneyAdminMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "club",
@@ -81,6 +99,15 @@ class ComplimentaryForm(forms.Form):
         label=_("Until"), required=False, help_text=_("Leave empty to keep it until staff end it.")
     )
     reason = forms.CharField(label=_("Reason"), max_length=200)
+    stop_paid_subscription = forms.BooleanField(
+        label=_("If the member pays by subscription, stop it at the end of the period already paid"),
+        required=False,
+        help_text=_("Without this, a member who still pays is refused: nobody is both charged and given the club."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date_bounds_apply(self)  # 2000 to ten years ahead: a date near 9999 overflowed on conversion to UTC
 
 
 @admin.register(Membership)
@@ -130,7 +157,12 @@ class MembershipAdmin(StaffAuditMixin, admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 membership = membership_grant_complimentary(
-                    user=data["user"], club=data["club"], until=data["until"], reason=data["reason"], actor=request.user
+                    user=data["user"],
+                    club=data["club"],
+                    until=data["until"],
+                    reason=data["reason"],
+                    actor=request.user,
+                    stop_paid_subscription=data["stop_paid_subscription"],
                 )
             except MembershipError as error:
                 form.add_error(None, str(error))
@@ -139,7 +171,11 @@ class MembershipAdmin(StaffAuditMixin, admin.ModelAdmin):
                     actor=request.user,
                     action="grant_complimentary",
                     target=membership,
-                    after={"until": str(data["until"] or ""), "reason": data["reason"]},
+                    after={
+                        "until": str(data["until"] or ""),
+                        "reason": data["reason"],
+                        "stop_paid_subscription": data["stop_paid_subscription"],
+                    },
                 )
                 self.message_user(request, _("Complimentary access granted."), messages.SUCCESS)
                 return redirect("admin:clubs_membership_change", membership.pk)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
-from clubs.permissions import ClubViewer, club_viewer, user_leads_club
+from clubs.permissions import ClubViewer, club_viewer, refuse, user_leads_club
 
 MEMBER_AREA_INVITATION = _("The member area of %(club)s is for members. Join to enter.")
 
@@ -27,6 +27,7 @@ def member_area_gate(
         return redirect_to_login(request.get_full_path())
     viewer = club_viewer(user=request.user, club=club)
     if not viewer.may_enter_member_area:
+        refuse(request.user)
         messages.info(request, invitation % {"club": club.name})
         return redirect(club.get_absolute_url())
     return viewer
@@ -57,6 +58,7 @@ def leaders_only(view):
     def wrapper(request, slug, *args, **kwargs):
         club = request.club
         if not user_leads_club(user=request.user, club=club):
+            refuse(request.user)
             raise Http404
         return view(request, club, *args, **kwargs)
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator, URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -19,7 +19,21 @@ from django.utils.translation import ngettext
 from clubs import activity
 from core.formatting import native_digits
 from core.money import CURRENCY_CHOICES
+from core.text import SINGLE_LINE_MESSAGE, has_line_break
 from members.models import TIME_ZONE_CHOICES
+
+# The email layout puts the colour into CSS: only #rrggbb, nothing that could end the declaration.
+brand_colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}\Z", _("Enter a colour as # and six hexadecimal digits, for example #1a7f37.")
+)
+https_url_validator = URLValidator(schemes=["https"], message=_("Enter an https:// address of the image."))
+
+
+def club_cover_upload_to(instance: "Club", filename: str) -> str:
+    """A generated name with the re-encoded format's extension; the upload's own name is never kept."""
+    from members.images import generated_name
+
+    return generated_name("club-covers", filename)
 
 
 class Club(models.Model):
@@ -27,7 +41,7 @@ class Club(models.Model):
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
-    cover_image = models.ImageField(_("cover image"), upload_to="club-covers/", blank=True)
+    cover_image = models.ImageField(_("cover image"), upload_to=club_cover_upload_to, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES, default="USD")
     default_language = models.CharField(_("default language"), max_length=8, choices=settings.LANGUAGES, default="en")
@@ -51,6 +65,34 @@ class Club(models.Model):
         validators=[MaxValueValidator(14)],
         help_text=_("Members who received this many offer emails in the last 7 days are skipped."),
     )
+    accepts_promotion_codes = models.BooleanField(
+        _("members may type promotion codes at checkout"),
+        default=False,
+        help_text=_("Only codes made for this club's memberships are accepted."),
+    )
+    # What members' emails carry (core/emails.py, templates/emails/_layout.html).
+    email_logo_url = models.URLField(
+        _("logo for emails"),
+        blank=True,
+        validators=[https_url_validator],
+        help_text=_("An https:// address of your logo (PNG or JPEG, about 96 pixels high)."),
+    )
+    brand_colour = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        blank=True,
+        validators=[brand_colour_validator],
+        help_text=_("Used for links and the top bar of emails, as #rrggbb."),
+    )
+    postal_address = models.TextField(
+        _("postal address"),
+        max_length=300,
+        blank=True,
+        help_text=_("Printed in the footer of every email; commercial email rules ask for one."),
+    )
+    reply_to_email = models.EmailField(
+        _("reply-to address"), blank=True, help_text=_("Where members' replies to club emails go.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -63,6 +105,12 @@ class Club(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("clubs:club-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        """The name reaches email subjects, List-Id headers and calendar lines: one line only."""
+        super().clean()
+        if has_line_break(self.name):
+            raise ValidationError({"name": SINGLE_LINE_MESSAGE})
 
 
 class PlanInterval(models.TextChoices):
@@ -124,6 +172,8 @@ class Plan(models.Model):
         return f"{self.club} — {self.name}"
 
     def clean(self) -> None:
+        if has_line_break(self.name):  # the plan name reaches Stripe and emails as one line
+            raise ValidationError({"name": SINGLE_LINE_MESSAGE})
         if self.club_id and self.currency and self.currency != self.club.currency:
             raise ValidationError({"currency": _("A plan is priced in its club's currency (%s).") % self.club.currency})
 
@@ -197,6 +247,9 @@ class Membership(models.Model):
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     current_period_end = models.DateTimeField(_("current period ends"), null=True, blank=True)
+    # Set by billing from the subscription: the member cancelled and the membership ends at
+    # ``current_period_end`` instead of renewing (every banner says "ends on", never "renews on").
+    ends_at_period_end = models.BooleanField(_("ends at period end"), default=False)
     canceled_at = models.DateTimeField(_("canceled"), null=True, blank=True)
     past_due_since = models.DateTimeField(_("past due since"), null=True, blank=True)
     grace_period_ends_at = models.DateTimeField(_("grace period ends"), null=True, blank=True)
@@ -227,6 +280,11 @@ class Membership(models.Model):
     @property
     def is_lapsed(self) -> bool:
         return self.status in LAPSED_STATUSES
+
+    @property
+    def has_access_status(self) -> bool:
+        """Trialing or active: the statuses whose period end is when the membership renews or ends."""
+        return self.status in (MembershipStatus.TRIALING, MembershipStatus.ACTIVE)
 
 
 class MembershipStatusChange(models.Model):

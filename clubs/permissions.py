@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef
 
 from clubs.models import Club, Membership
 from members.models import User
+from members.permissions import StaffMfaRequired, user_has_staff_powers, user_is_staff_without_mfa
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,16 @@ class ClubViewer:
 
 
 def user_leads_club(*, user: User, club: Club) -> bool:
-    """Leaders of this club and staff; a leader of another club is nobody special here."""
+    """Leaders of this club and staff (with two-factor when required); a leader of another club is nobody here."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or club.leaders.filter(pk=user.pk).exists()
+    return user_has_staff_powers(user) or club.leaders.filter(pk=user.pk).exists()
+
+
+def refuse(user: User) -> None:
+    """A refused visitor who would have entered as staff is sent to set up two-factor (``StaffMfaRequired``)."""
+    if user_is_staff_without_mfa(user):
+        raise StaffMfaRequired
 
 
 def club_viewer(*, user: User, club: Club) -> ClubViewer:
@@ -43,7 +50,10 @@ def club_viewer(*, user: User, club: Club) -> ClubViewer:
         .first()
     )
     # Without a membership (leaders who never joined, staff, strangers) leadership is asked on its own.
-    is_leader = (user.is_staff or membership.leads_club) if membership else user_leads_club(user=user, club=club)
+    if membership:
+        is_leader = membership.leads_club or user_has_staff_powers(user)
+    else:
+        is_leader = user_leads_club(user=user, club=club)
     return ClubViewer(
         membership=membership, is_leader=is_leader, has_member_access=bool(membership and membership.has_access)
     )

@@ -6,8 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clubs import hooks
 from clubs.exceptions import MembershipError
 from clubs.models import Club, Membership, MembershipStatus, MembershipStatusChange, Plan
+from core.audit import audit_fields, staff_action_record
+from core.exceptions import DomainError
 from members.models import User
 
 
@@ -81,18 +84,45 @@ def membership_request(*, user: User, club: Club, plan: Plan) -> Membership:
 
 @transaction.atomic
 def membership_grant_complimentary(
-    *, user: User, club: Club, actor: User, reason: str, until: datetime | None = None
+    *,
+    user: User,
+    club: Club,
+    actor: User,
+    reason: str,
+    until: datetime | None = None,
+    stop_paid_subscription: bool = False,
 ) -> Membership:
-    """Staff give access without Stripe (a partner, a prize); it never counts towards MRR."""
+    """Staff give access without Stripe (a partner, a prize); it never counts towards MRR.
+
+    A member is never both charged and given the membership: while a subscription still charges them
+    (``clubs.hooks.paid_access_describe``), the grant is refused unless staff explicitly chose
+    ``stop_paid_subscription``; then the subscription stops renewing at the end of the period already paid.
+    """
     if not reason.strip():
         raise MembershipError(_("Say why this membership is complimentary."))
     if until is not None and until <= timezone.now():
         raise MembershipError(_("The end date must be in the future."))
     membership, _created = Membership.objects.select_for_update().get_or_create(user=user, club=club)
+    paying = hooks.paid_access_describe(membership=membership)
+    if paying and not stop_paid_subscription:
+        raise MembershipError(
+            _(
+                "%(member)s still pays for %(club)s: %(paying)s. Choose to stop the paid subscription at the end "
+                "of its period to give complimentary access, or leave the membership as it is."
+            )
+            % {"member": user.email, "club": club.name, "paying": paying}
+        )
+    if paying:
+        try:
+            hooks.paid_access_stop(membership=membership)
+        except DomainError as error:
+            raise MembershipError(str(error)) from error
+        membership.refresh_from_db()
     membership.is_complimentary = True
     membership.complimentary_until = until
     membership.complimentary_reason = reason.strip()[:200]
     membership.current_period_end = until
+    membership.ends_at_period_end = False
     membership.save()
     return membership_transition(
         membership=membership, to_status=MembershipStatus.ACTIVE, actor=actor, reason=_("Complimentary: %s") % reason
@@ -118,3 +148,24 @@ def complimentary_memberships_expire(*, now: datetime | None = None) -> int:
         membership_end_complimentary(membership=membership, actor=None, reason=_("Complimentary period ended"))
         count += 1
     return count
+
+
+EMAIL_SETTINGS_FIELDS = ("email_logo_url", "brand_colour", "postal_address", "reply_to_email")
+
+
+@transaction.atomic
+def club_email_settings_update(*, club: Club, actor: User, values: dict) -> Club:
+    """Save the club's email branding (logo, colour, postal address, Reply-To) and leave an audit row.
+
+    Every later email reads them through clubs.emails.branding_for, so a change shows from the next email on.
+    """
+    locked = Club.objects.select_for_update().get(pk=club.pk)
+    before = audit_fields({field: getattr(locked, field) for field in EMAIL_SETTINGS_FIELDS}, EMAIL_SETTINGS_FIELDS)
+    for field in EMAIL_SETTINGS_FIELDS:
+        setattr(locked, field, values.get(field, "") or "")
+    locked.full_clean(exclude=[field.name for field in Club._meta.fields if field.name not in EMAIL_SETTINGS_FIELDS])
+    locked.save(update_fields=list(EMAIL_SETTINGS_FIELDS))
+    after = audit_fields({field: getattr(locked, field) for field in EMAIL_SETTINGS_FIELDS}, EMAIL_SETTINGS_FIELDS)
+    if before != after:
+        staff_action_record(actor=actor, action="club_email_settings", target=locked, before=before, after=after)
+    return locked

@@ -9,5 +9,6 @@ urlpatterns = [
     path("my/clubs/", views.my_clubs, name="my-clubs"),
     path("clubs/<slug:slug>/", views.club_detail, name="club-detail"),
     path("clubs/<slug:slug>/home/", views.club_home, name="club-home"),
+    path("clubs/<slug:slug>/settings/", views.club_settings, name="club-settings"),
     path("clubs/<slug:slug>/members/", views.club_roster, name="club-roster"),
 ]

@@ -1,16 +1,21 @@
 """Club pages. Thin: read with selectors, write with services, turn domain errors into messages."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from clubs import hooks, selectors
-from clubs.decorators import member_area_gate
+from clubs.decorators import leaders_only, member_area_gate
+from clubs.forms import ClubEmailSettingsForm
 from clubs.models import MembershipStatus
-from clubs.permissions import club_viewer, user_leads_club
+from clubs.permissions import club_viewer, refuse, user_leads_club
 from clubs.pricing import plan_pricing
+from clubs.services import club_email_settings_update
 
 MEMBERS_ON_HOME = 12
 ROSTER_PAGE_SIZE = 50
@@ -20,7 +25,9 @@ def club_directory(request):
     search = request.GET.get("q", "").strip()[:100]
     clubs = selectors.club_list_for_directory(search=search)
     template = "clubs/_club_cards.html" if request.htmx else "clubs/club_directory.html"
-    response = render(request, template, {"clubs": clubs, "search": search})
+    # A leader's way back to the clubs they run, on the page "home" leads to (1 query, none for visitors).
+    led_clubs = [] if request.htmx else list(selectors.clubs_led_by(user=request.user))
+    response = render(request, template, {"clubs": clubs, "search": search, "led_clubs": led_clubs})
     # The same URL answers with a partial for htmx: caches must tell the two apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -70,6 +77,7 @@ def my_clubs(request):
 def club_roster(request, slug):
     club = request.club
     if not user_leads_club(user=request.user, club=club):
+        refuse(request.user)
         raise Http404
     status = request.GET.get("status", "")
     page = Paginator(selectors.club_roster(club=club, status=status), ROSTER_PAGE_SIZE).get_page(
@@ -77,3 +85,15 @@ def club_roster(request, slug):
     )
     context = {"club": club, "page": page, "status": status, "statuses": MembershipStatus.choices}
     return render(request, "clubs/club_roster.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@leaders_only
+def club_settings(request, club):
+    """Leaders set what their club's emails carry: logo, colour, postal address and Reply-To."""
+    form = ClubEmailSettingsForm(request.POST if request.method == "POST" else None, instance=club)
+    if request.method == "POST" and form.is_valid():
+        club_email_settings_update(club=club, actor=request.user, values=form.cleaned_data)
+        messages.success(request, _("Club settings saved."))
+        return redirect("clubs:club-settings", slug=club.slug)
+    return render(request, "clubs/club_settings.html", {"club": club, "form": form})

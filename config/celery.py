@@ -1,8 +1,12 @@
-"""Celery application: broker and options come from Django settings (CELERY_*)."""
+"""Celery application: broker and options come from Django settings (CELERY_*): Redis when REDIS_URL answers,
+else (local settings) the embedded filesystem broker that `make run` starts a worker and beat on."""
 
 import os
 
 from celery import Celery
+from celery.signals import beat_init
+
+import config.observability  # noqa: F401  connects the signals that carry the request id into tasks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -11,3 +15,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Platform tasks (the /healthz heartbeat) live in config/, which is not an app.
 app.autodiscover_tasks(["config"])
+
+
+@beat_init.connect
+def _first_heartbeat(sender=None, **kwargs) -> None:
+    """Beat's first interval run comes a full interval after it starts; one heartbeat at start lets /healthz
+    see beat, the broker (Redis or the embedded one, config/settings/local.py) and a worker at once."""
+    sender.app.send_task("config.tasks.worker_heartbeat")

@@ -34,9 +34,23 @@ def check_database() -> dict:
     return {"ok": True, "vendor": connection.vendor}
 
 
+REDIS_CACHE_BACKEND = "django.core.cache.backends.redis.RedisCache"
+REDIS_BROKER_SCHEMES = ("redis://", "rediss://")
+
+
+def _redis_required() -> bool:
+    """In production (HEALTHZ_REQUIRE_REDIS) anything but the shared Redis is unhealthy: a per-process cache
+    counts rate limits per process and hides the worker's heartbeat, and tasks without a broker run inside
+    web requests. Tests and local development may use the fallbacks."""
+    return getattr(settings, "HEALTHZ_REQUIRE_REDIS", False)
+
+
 def check_cache() -> dict:
-    if not getattr(settings, "REDIS_AVAILABLE", False):
-        return {"ok": True, "backend": "local-memory", "note": "REDIS_URL unset or unreachable at start"}
+    if settings.CACHES["default"]["BACKEND"] != REDIS_CACHE_BACKEND:
+        backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+        if _redis_required():
+            return {"ok": False, "backend": backend, "error": "the cache is not the shared Redis: set REDIS_URL"}
+        return {"ok": True, "backend": backend, "note": "REDIS_URL unset or unreachable at start"}
     try:
         cache.set("returnpath:healthz", "1", timeout=10)
         ok = cache.get("returnpath:healthz") == "1"
@@ -46,6 +60,9 @@ def check_cache() -> dict:
 
 
 def check_worker(*, now: float | None = None) -> dict:
+    broker_is_redis = str(settings.CELERY_BROKER_URL).startswith(REDIS_BROKER_SCHEMES)
+    if _redis_required() and (settings.CELERY_TASK_ALWAYS_EAGER or not broker_is_redis):
+        return {"ok": False, "mode": "in-process", "error": "the Celery broker is not the shared Redis: set REDIS_URL"}
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return {"ok": True, "mode": "in-process", "note": "no broker: tasks run inside the web process"}
     try:

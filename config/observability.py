@@ -3,6 +3,9 @@
 Every request gets an id (the proxy's ``X-Request-ID`` when it sent a sane one, else a new one). It is
 kept in a contextvar, stamped on every log record of that request, returned in the response header
 and attached to Sentry events, so a user's report, the proxy log and our log lines meet on one value.
+A Celery task enqueued during the request carries the id in its message headers and runs with it
+(``before_task_publish`` / ``task_prerun`` below), so the worker's log lines and Sentry events of that
+task carry it too.
 """
 
 import json
@@ -12,6 +15,8 @@ import time
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from celery.signals import before_task_publish, task_postrun, task_prerun
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
@@ -55,6 +60,40 @@ class RequestIdMiddleware:
             return response
         finally:
             request_id_var.reset(token)
+
+
+# --- The request id in Celery tasks ----------------------------------------------------------------------
+TASK_REQUEST_ID_HEADER = "returnpath_request_id"
+_task_tokens: dict[str, object] = {}  # task id -> the contextvar token to reset once the task ends
+
+
+@before_task_publish.connect(weak=False, dispatch_uid="returnpath.request_id.publish")
+def request_id_to_task_headers(headers: dict | None = None, **kwargs) -> None:
+    """Runs where the task is enqueued (a request): its id travels in the message headers."""
+    request_id = request_id_var.get()
+    if headers is not None and request_id != "-":
+        headers.setdefault(TASK_REQUEST_ID_HEADER, request_id)
+
+
+@task_prerun.connect(weak=False, dispatch_uid="returnpath.request_id.prerun")
+def request_id_from_task_headers(task_id: str | None = None, task=None, **kwargs) -> None:
+    """Runs in the worker before the task: its log lines and Sentry events get the enqueuing request's id.
+
+    A task run eagerly (tests, no broker) has no such header and keeps the id of the request it runs in.
+    """
+    request_id = getattr(getattr(task, "request", None), TASK_REQUEST_ID_HEADER, None)
+    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.match(request_id):
+        return
+    # Sentry's before_send (sentry_init) tags every event with this contextvar, so the task's events carry
+    # the id too; a tag set on Sentry's scope here would outlive the task and mislabel the worker's next one.
+    _task_tokens[task_id] = request_id_var.set(request_id)
+
+
+@task_postrun.connect(weak=False, dispatch_uid="returnpath.request_id.postrun")
+def request_id_task_done(task_id: str | None = None, **kwargs) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        request_id_var.reset(token)
 
 
 class RequestIdFilter(logging.Filter):

@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from billing.admin import billing_overview
 from config.admin_access import admin_login
 from config.email import tracking_webhook_urlpatterns
 from config.health import healthz
+from config.media import public_media
 
 # Staff log in through allauth (two-factor step, rate limits), never through the admin's own form.
 admin.site.login = admin_login(admin.site.login)
@@ -20,8 +20,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Bounce and complaint webhooks of the email provider: /anymail/<provider>/tracking/ (basic auth).
     path("anymail/", include(tracking_webhook_urlpatterns())),
-    # Avatars and club covers are public by design; member-only media get checked views of their own.
-    re_path(r"^media/(?P<path>(?:avatars|club-covers)/.+)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Avatars and club covers are public by design, resolved safely inside their own folder (config/media.py);
+    # member-only media live outside MEDIA_ROOT and get checked views of their own.
+    re_path(r"^media/(?P<folder>avatars|club-covers)/(?P<path>.+)$", public_media, name="public-media"),
     path("", include("billing.urls")),
     path("", include("events.urls")),
     path("", include("feed.urls")),

@@ -1,8 +1,10 @@
 """Admin pieces every app uses: the audit mixin, the CSV export action, and the audit log itself."""
 
+import re
 from itertools import chain
 
 from django.contrib import admin
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import audit_fields, model_snapshot, staff_action_record
@@ -105,3 +107,73 @@ class StaffActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def money_display(field_name: str, *, currency_field: str = "currency", description=None):
+    """An admin column (or read-only line) showing ``<name>_minor`` as money in the row's currency, "—" if empty."""
+    from core.money import format_money
+
+    def display(obj):
+        amount = getattr(obj, field_name, None)
+        if amount is None:
+            return "—"
+        currency = obj
+        for part in currency_field.split("__"):  # "currency", or a related row's: "club__currency"
+            currency = getattr(currency, part, None)
+        currency = currency or ""
+        return format_money(amount, currency) if currency else str(amount)
+
+    if description is None:
+        description = field_name.removesuffix("_minor").replace("_", " ")
+    display.short_description = description
+    display.admin_order_field = field_name
+    display.__name__ = field_name.removesuffix("_minor") + "_money"
+    return display
+
+
+class MoneyAdminMixin:
+    """Every ``*_minor`` column and read-only line of the admin shown as money with its currency ($25.00, ¥2,500).
+
+    Staff read minor units as dollars ("2500" for $25.00): in lists and read-only detail pages each integer money
+    field is replaced by its formatted amount (``money_currency_field`` names the row's currency). Editable forms
+    keep their input and get the amount as money next to it. Put it before admin.ModelAdmin among the bases.
+    """
+
+    money_currency_field = "currency"
+
+    def _money_fields(self) -> set[str]:
+        return {
+            field.name
+            for field in self.model._meta.fields
+            if field.name.endswith("_minor") and field.get_internal_type().endswith("IntegerField")
+        }
+
+    def _money_column(self, name):
+        """The same function object for a field on every call: Django matches read-only entries by identity."""
+        if isinstance(name, str) and name in self._money_fields():
+            columns = self.__dict__.setdefault("_money_columns", {})
+            if name not in columns:
+                columns[name] = self._money_column_make(name)
+            return columns[name]
+        return name
+
+    def _money_column_make(self, name):
+        verbose = self.model._meta.get_field(name).verbose_name
+        # "amount (minor units)" -> "amount", in the staff member's language at each request (lazy).
+        label = lazy(lambda: re.sub(r"\s*\([^)]*\)\s*$", "", str(verbose)), str)()
+        return money_display(name, currency_field=self.money_currency_field, description=label)
+
+    def get_list_display(self, request):
+        return [self._money_column(name) for name in super().get_list_display(request)]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        shown = [self._money_column(name) for name in readonly]
+        editable_money = sorted(self._money_fields() - set(readonly)) if obj is not None else []
+        return shown + [self._money_column(name) for name in editable_money]
+
+    def get_exclude(self, request, obj=None):
+        """A read-only money field stays out of the form (its formatted line replaces it)."""
+        exclude = list(super().get_exclude(request, obj) or [])
+        readonly = set(super().get_readonly_fields(request, obj))
+        return exclude + sorted(self._money_fields() & readonly)

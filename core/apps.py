@@ -8,3 +8,11 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "core"
     verbose_name = _("Audit log")
+
+    def ready(self):
+        from core import checks  # noqa: F401 (registers the deploy checks)
+        from core.dates import admin_date_bounds_install
+        from core.formatting import blocktranslate_numbers_install
+
+        admin_date_bounds_install()  # every admin date input bounded (no OverflowError near 0001 or 9999)
+        blocktranslate_numbers_install()  # plural counts in blocktranslate in the language's digits

@@ -86,3 +86,18 @@ def _space_letter_symbol(text: str, symbol: str) -> str:
         for digit in "0123456789":
             text = text.replace(digit + symbol, f"{digit}\u00a0{symbol}")
     return text
+
+
+# Stripe refuses a charge above 99,999,999 minor units ($999,999.99) in every currency: the ceiling of every price.
+STRIPE_MAX_AMOUNT_MINOR = 99_999_999
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """An amount in the currency's units ("25.00" dollars, "2500" yen) as integer minor units; exact or refused.
+
+    Raises ValueError when the amount has more decimals than the currency has (25.005 dollars is no price).
+    """
+    minor = Decimal(amount).scaleb(currency_exponent(currency))
+    if not minor.is_finite() or minor != minor.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {currency} has")
+    return int(minor)

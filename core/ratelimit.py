@@ -29,6 +29,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import ngettext
+
+from core.formatting import format_number
 
 logger = logging.getLogger("returnpath.ratelimit")
 
@@ -118,6 +121,16 @@ def limit_exceeded(request, *, action: str, key: str | Callable, rate: str, coun
     return wait
 
 
+def retry_message(retry_after: int) -> str:
+    """What a form says when its limit is reached, in the visitor's language and digits."""
+    minutes = max(1, -(-retry_after // 60))
+    return ngettext(
+        "You have sent this too often. Your text is kept: try again in %(count)s minute.",
+        "You have sent this too often. Your text is kept: try again in %(count)s minutes.",
+        minutes,
+    ) % {"count": format_number(minutes)}
+
+
 def too_many_requests(request, *, retry_after: int):
     """A page that says what happened and when to try again, in the visitor's language."""
     response = render(request, "errors/429.html", {"retry_after": retry_after}, status=429)
@@ -132,8 +145,12 @@ def rate_limit(
     key: str | Callable = "user",
     methods=UNSAFE_METHODS,
     failures_only: bool = False,
+    on_limit: Callable | None = None,
 ):
     """Decorate a view (function or ``View.as_view()``); see the module docstring.
+
+    ``on_limit(request, *args, retry_after=..., **kwargs)`` answers instead of the plain 429 page: a form view
+    re-renders the form with what the member typed and says when to try again (status 429 all the same).
 
     ``failures_only`` counts only answers of 400 and above (like allauth's ``login_failed``): right
     callers are never slowed, someone sending junk or guessing is. The Stripe webhook uses it, so
@@ -148,6 +165,11 @@ def rate_limit(
                 return view(request, *args, **kwargs)
             wait = limit_exceeded(request, action=action, key=key, rate=rate, count=not failures_only)
             if wait:
+                if on_limit is not None:
+                    response = on_limit(request, *args, retry_after=wait, **kwargs)
+                    response.status_code = 429
+                    response["Retry-After"] = str(wait)
+                    return response
                 return too_many_requests(request, retry_after=wait)
             response = view(request, *args, **kwargs)
             if failures_only and response.status_code >= 400:

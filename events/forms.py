@@ -6,6 +6,8 @@ from datetime import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import date_bounds_apply
+from core.text import validate_single_line
 from events.models import MAX_CAPACITY, MAX_RSVP_HOURS_BEFORE, EventOccurrence, Frequency
 from events.recurrence import MAX_OCCURRENCES
 from events.services.schedule import EventDetailsInput, EventTimingInput, RecurrenceInput
@@ -14,7 +16,7 @@ from events.services.schedule import EventDetailsInput, EventTimingInput, Recurr
 class EventForm(forms.Form):
     """One occurrence: what it is, where, and when (in the club's time zone)."""
 
-    title = forms.CharField(label=_("Title"), max_length=140)
+    title = forms.CharField(label=_("Title"), max_length=140, validators=[validate_single_line])
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
     start_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}))
@@ -33,6 +35,10 @@ class EventForm(forms.Form):
     rsvp_hours_before = forms.IntegerField(
         label=_("Answers close (hours before the start)"), min_value=0, max_value=MAX_RSVP_HOURS_BEFORE, initial=0
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        date_bounds_apply(self)  # 2000 to ten years ahead: near 9999 or 0001 the times overflow Python's calendar
 
     def clean(self):
         cleaned = super().clean()

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import MONTHLY, WEEKLY, rrule
 
+from core.dates import to_zone
 from events.models import Frequency
 
 MAX_OCCURRENCES = 60
@@ -32,7 +33,7 @@ def local_to_utc(*, day: date, at: time, time_zone: str) -> datetime:
     one counts (fold=0).
     """
     local = datetime.combine(day, at).replace(tzinfo=zoneinfo.ZoneInfo(time_zone))
-    return local.astimezone(zoneinfo.ZoneInfo("UTC"))
+    return to_zone(local, "UTC")  # DateRangeError, not OverflowError, at the calendar's ends
 
 
 def series_last_allowed_date(start_date: date) -> date:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from clubs.models import Club, Membership
 from events.models import Attendance, CalendarFeedToken, EventOccurrence, EventSeries, Rsvp, RsvpStatus
 from members.models import User
+from members.permissions import staff_powers_q
 
 FEED_PAST_DAYS = 60
 FEED_MAX_EVENTS = 500
@@ -23,7 +24,7 @@ def event_access_q(*, club_path: str, user_path: str, now: datetime | None = Non
     now = now or timezone.now()
     membership = Membership.objects.with_access(now).filter(club=OuterRef(club_path), user=OuterRef(user_path))
     leads = Club.leaders.through.objects.filter(club=OuterRef(club_path), user=OuterRef(user_path))
-    return Q(Exists(membership)) | Q(Exists(leads)) | Q(**{f"{user_path}__is_staff": True})
+    return Q(Exists(membership)) | Q(Exists(leads)) | staff_powers_q(user_path=user_path)
 
 
 def _with_counts_and_answer(occurrences: QuerySet[EventOccurrence], *, user: User) -> QuerySet[EventOccurrence]:

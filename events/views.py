@@ -227,7 +227,7 @@ def event_checkin(request, club, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
     if request.method == "POST":
         form = CheckInForm(request.POST)
-        member = None
+        member = refusal = None
         if form.is_valid():
             member = selectors.club_member_for_leader(club=club, user_id=form.cleaned_data["member"])
             try:
@@ -236,12 +236,15 @@ def event_checkin(request, club, pk):
                 else:
                     attendance_check_in(occurrence=occurrence, member=member, actor=request.user)
             except EventsError as error:
-                messages.error(request, str(error))
+                refusal = str(error)
         if request.htmx and member is not None:
+            # The swapped-in row says why nothing happened (before the window, a cancelled event): a queued
+            # message would only show on the next page, so the button seemed to do nothing.
             member.attended = occurrence.attendances.filter(user=member).exists()
-            return render(
-                request, "events/_checkin_row.html", {"club": club, "occurrence": occurrence, "person": member}
-            )
+            context = {"club": club, "occurrence": occurrence, "person": member, "refusal": refusal}
+            return render(request, "events/_checkin_row.html", context)
+        if refusal:
+            messages.error(request, refusal)
         anchor = f"#member-{member.pk}" if member is not None else ""
         return redirect(reverse("events:event-checkin", args=[club.slug, occurrence.pk]) + anchor)
     going, others = selectors.checkin_sheet(occurrence=occurrence)

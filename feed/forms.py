@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from clubs.models import Club
+from core.formatting import format_number, native_digits
 from events.models import EventOccurrence
 from feed.models import (
     ACHIEVEMENT_TEXT_MAX_LENGTH,
@@ -19,7 +20,7 @@ from feed.models import (
     AchievementTag,
 )
 from feed.selectors import events_attended_by
-from members.images import validate_image_upload
+from members.images import prepare_image_for_form
 from members.models import User
 
 TAG_CHOICES = [("", _("No tag")), *AchievementTag.choices]
@@ -52,10 +53,10 @@ class AchievementEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Formatted per form, not at import, so the text follows the request's language.
         self.fields["text"].help_text = ngettext(
-            "Up to %(limit)d character. Links become clickable.",
-            "Up to %(limit)d characters. Links become clickable.",
+            "Up to %(limit)s character. Links become clickable.",
+            "Up to %(limit)s characters. Links become clickable.",
             ACHIEVEMENT_TEXT_MAX_LENGTH,
-        ) % {"limit": ACHIEVEMENT_TEXT_MAX_LENGTH}
+        ) % {"limit": format_number(ACHIEVEMENT_TEXT_MAX_LENGTH)}
         self.fields["event"].queryset = events_attended_by(club=club, user=user)
         self.fields["event"].club_zone = zoneinfo.ZoneInfo(club.time_zone)
 
@@ -70,13 +71,14 @@ class AchievementForm(AchievementEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["photo"].help_text = _("Optional. JPEG, PNG or WebP, up to %(limit)s.") % {
-            "limit": filesizeformat(settings.FEED_PHOTO_MAX_BYTES)
+            "limit": native_digits(filesizeformat(settings.FEED_PHOTO_MAX_BYTES))
         }
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
-        if photo:
-            validate_image_upload(photo, max_bytes=settings.FEED_PHOTO_MAX_BYTES)
+        if photo:  # decoded once here, at both sizes the service stores
+            sides = [settings.FEED_PHOTO_MAX_SIDE, settings.FEED_PHOTO_FEED_SIDE]
+            return prepare_image_for_form(photo, sides=sides, max_bytes=settings.FEED_PHOTO_MAX_BYTES)
         return photo
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
+from core.storage import private_media_storage
 
 ACHIEVEMENT_TEXT_MAX_LENGTH = 2000
 COMMENT_TEXT_MAX_LENGTH = 1000
@@ -42,8 +43,13 @@ class Achievement(models.Model):
     text = models.TextField(_("text"), max_length=ACHIEVEMENT_TEXT_MAX_LENGTH)
     tag = models.CharField(_("tag"), max_length=20, choices=AchievementTag.choices, blank=True)
     # Both are re-encoded copies without metadata: "photo" for the full view, "photo_feed" for lists.
-    photo = models.FileField(_("photo"), upload_to=achievement_photo_upload_to, blank=True)
-    photo_feed = models.FileField(_("photo for the feed"), upload_to=achievement_photo_upload_to, blank=True)
+    # Stored in the private root (core/storage.py): no URL serves them except the access-checked view.
+    photo = models.FileField(
+        _("photo"), upload_to=achievement_photo_upload_to, storage=private_media_storage, blank=True
+    )
+    photo_feed = models.FileField(
+        _("photo for the feed"), upload_to=achievement_photo_upload_to, storage=private_media_storage, blank=True
+    )
     # Optional: an event of this club the author attended (checked in); the post outlives the event.
     event = models.ForeignKey(
         "events.EventOccurrence",

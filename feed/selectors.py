@@ -20,6 +20,7 @@ from events.models import EventOccurrence
 from feed.models import Achievement, AchievementTag, Cheer, Comment, Report, WeeklyHighlight
 from feed.services import club_week_start
 from members.models import User
+from members.permissions import user_has_staff_powers
 
 RECENT_ON_CLUB_HOME = 3
 STREAK_LOOKBACK_WEEKS = 104
@@ -182,7 +183,7 @@ def club_member_get(*, club: Club, user_id: int) -> User:
         )
         .first()
     )
-    if person is None or not (person.is_member or person.is_leader or person.is_staff):
+    if person is None or not (person.is_member or person.is_leader or user_has_staff_powers(person)):
         raise Http404
     return person
 

@@ -6,22 +6,21 @@ run; the rules that belong to the feed itself (authors edit their own, leaders m
 
 import uuid
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from clubs.models import Club, Membership
 from clubs.permissions import user_leads_club
+from core import emails
 from events.models import EventOccurrence
 from feed.exceptions import FeedError
 from feed.models import (
@@ -36,7 +35,8 @@ from feed.models import (
     ReportResolution,
     WeeklyHighlight,
 )
-from members.images import normalised_image
+from members.emails import links_for, recipient_for
+from members.images import PreparedImage, as_prepared
 from members.models import User
 
 
@@ -76,15 +76,16 @@ def _clean_event(*, club: Club, author: User, event: EventOccurrence | None) -> 
     return event
 
 
-def _attach_photo(achievement: Achievement, photo: UploadedFile) -> None:
-    """Store two re-encoded copies (EXIF gone, upright): a large one and a smaller one for lists.
+def _attach_photo(achievement: Achievement, photo: UploadedFile | PreparedImage) -> None:
+    """Store two re-encoded copies (EXIF gone, upright) of one decode: a large one and a smaller one for lists.
 
     The stored names are random: the member's file name is never kept, so it can never be rendered.
     """
     stem = uuid.uuid4().hex
-    full = normalised_image(photo, max_side=settings.FEED_PHOTO_MAX_SIDE)
-    feed = normalised_image(photo, max_side=settings.FEED_PHOTO_FEED_SIDE)
-    extension = full.name.rsplit(".", 1)[-1]
+    sides = [settings.FEED_PHOTO_MAX_SIDE, settings.FEED_PHOTO_FEED_SIDE]
+    prepared = as_prepared(photo, sides=sides)
+    full, feed = prepared.files[sides[0]], prepared.files[sides[1]]
+    extension = prepared.extension
     achievement.photo.save(f"{stem}.{extension}", full, save=False)
     achievement.photo_feed.save(f"{stem}-feed.{extension}", feed, save=False)
 
@@ -102,7 +103,7 @@ def achievement_create(
     author: User,
     text: str,
     tag: str = "",
-    photo: UploadedFile | None = None,
+    photo: UploadedFile | PreparedImage | None = None,
     event: EventOccurrence | None = None,
     now: datetime | None = None,
 ) -> Achievement:
@@ -130,10 +131,13 @@ def achievement_update(
     editor: User,
     text: str,
     tag: str = "",
-    event: EventOccurrence | None = None,
+    event: EventOccurrence | None,
     now: datetime | None = None,
 ) -> Achievement:
-    """Authors edit their own words; leaders hide instead of rewriting someone else's."""
+    """Authors edit their own words; leaders hide instead of rewriting someone else's.
+
+    ``event`` has no default: an edit that left it out would silently unlink the post from its event.
+    """
     if achievement.author_id != editor.pk:
         raise FeedError(_("Only the author can edit this post."))
     achievement.text = _clean_text(
@@ -147,9 +151,18 @@ def achievement_update(
 
 
 @transaction.atomic
+def achievement_may_delete(*, achievement: Achievement, actor: User) -> bool:
+    """The author or a leader of the club (asked before the confirm page, so others never see one)."""
+    return achievement.author_id == actor.pk or user_leads_club(user=actor, club=achievement.club)
+
+
+def comment_may_delete(*, comment: Comment, actor: User) -> bool:
+    return comment.author_id == actor.pk or user_leads_club(user=actor, club=comment.achievement.club)
+
+
 def achievement_delete(*, achievement: Achievement, actor: User) -> None:
     """The author or a leader removes a post for good, with its photos, cheers, comments and reports."""
-    if achievement.author_id != actor.pk and not user_leads_club(user=actor, club=achievement.club):
+    if not achievement_may_delete(achievement=achievement, actor=actor):
         raise FeedError(_("Only the author or a leader can delete this post."))
     _delete_files_on_commit(achievement.photo, achievement.photo_feed)
     achievement.delete()
@@ -193,7 +206,7 @@ def comment_update(*, comment: Comment, editor: User, text: str, now: datetime |
 
 @transaction.atomic
 def comment_delete(*, comment: Comment, actor: User) -> None:
-    if comment.author_id != actor.pk and not user_leads_club(user=actor, club=comment.achievement.club):
+    if not comment_may_delete(comment=comment, actor=actor):
         raise FeedError(_("Only the author or a leader can delete this comment."))
     comment.delete()
 
@@ -359,10 +372,14 @@ def _send_digest_email(*, author: User, entries: list[DigestEntry]) -> None:
         "comment_count": sum(len(entry.comments) for entry in entries),
         "profile_url": settings.SITE_URL + reverse("members:profile"),
     }
-    with translation.override(author.preferred_language or club.default_language), timezone.override(author.time_zone):
-        subject = render_to_string("feed/email/activity_digest_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=subject, body=render_to_string("feed/email/activity_digest.txt", context), to=[author.email]
-        )
-        message.attach_alternative(render_to_string("feed/email/activity_digest.html", context), "text/html")
-    message.send()
+    # A digest spans the author's clubs: it comes from the site, in the first club's language as a fallback.
+    emails.email_send(
+        recipient=recipient_for(author),
+        branding=replace(emails.site_branding(), default_language=club.default_language),
+        category=emails.DIGEST,
+        subject_template="feed/email/activity_digest_subject.txt",
+        text_template="feed/email/activity_digest.txt",
+        html_template="feed/email/activity_digest.html",
+        context=context,
+        links=links_for(user=author, category=emails.DIGEST),
+    )

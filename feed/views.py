@@ -6,27 +6,28 @@ page itself, the same invitation to join as club home), and another club's objec
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clubs.decorators import member_area
 from clubs.models import Club
-from clubs.permissions import ClubViewer, club_viewer
-from core.ratelimit import rate_limit
+from clubs.permissions import ClubViewer, club_viewer, refuse
+from core.confirm import after_delete, confirm_delete_page, delete_confirmed
+from core.ratelimit import rate_limit, retry_message
 from core.redirects import next_path
 from feed import selectors, services
 from feed.exceptions import FeedError
 from feed.forms import AchievementEditForm, AchievementForm, CommentForm, ReportForm
 from feed.models import AchievementTag
+from members.images import image_response
 
 FEED_PAGE_SIZE = 20
 PHOTO_SIZES = {"feed": "photo_feed", "full": "photo"}
-PHOTO_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 def _enter(request, slug: str) -> tuple[Club, ClubViewer]:
@@ -34,6 +35,7 @@ def _enter(request, slug: str) -> tuple[Club, ClubViewer]:
     club = request.club
     viewer = club_viewer(user=request.user, club=club)
     if not viewer.may_enter_member_area:
+        refuse(request.user)
         raise Http404
     return club, viewer
 
@@ -111,9 +113,17 @@ def member_profile(request, club, viewer, user_id):
     )
 
 
+def _achievement_create_limited(request, slug, *, retry_after: int):
+    """Over the limit: the form again with what the member typed, and when to try again (no photo: not kept)."""
+    club, _viewer = _enter(request, slug)
+    form = AchievementForm(request.POST, club=club, user=request.user)
+    form.add_error(None, retry_message(retry_after))
+    return render(request, "feed/achievement_form.html", {"club": club, "form": form, "creating": True})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-@rate_limit(action="achievement", rate="10/m,100/d")
+@rate_limit(action="achievement", rate="10/m,100/d", on_limit=_achievement_create_limited)
 def achievement_create(request, slug):
     club, _viewer = _enter(request, slug)
     form = AchievementForm(request.POST or None, request.FILES or None, club=club, user=request.user)
@@ -139,14 +149,18 @@ def achievement_create(request, slug):
 def achievement_detail(request, slug, pk):
     club, viewer = _enter(request, slug)
     achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    return _detail_page(request, club=club, viewer=viewer, achievement=achievement, comment_form=CommentForm())
+
+
+def _detail_page(request, *, club, viewer, achievement, comment_form: CommentForm, status: int = 200):
     context = {
         "club": club,
         "viewer": viewer,
         "achievement": achievement,
         "comments": selectors.achievement_comments(achievement=achievement, viewer=viewer, user=request.user),
-        "comment_form": CommentForm(),
+        "comment_form": comment_form,
     }
-    return render(request, "feed/achievement_detail.html", context)
+    return render(request, "feed/achievement_detail.html", context, status=status)
 
 
 @login_required
@@ -169,6 +183,7 @@ def achievement_edit(request, slug, pk):
                 editor=request.user,
                 text=form.cleaned_data["text"],
                 tag=form.cleaned_data["tag"],
+                event=form.cleaned_data["event"],
             )
         except FeedError as error:
             form.add_error(None, str(error))
@@ -184,12 +199,21 @@ def achievement_edit(request, slug, pk):
 def achievement_delete(request, slug, pk):
     club, viewer = _enter(request, slug)
     achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    if not delete_confirmed(request):
+        if not services.achievement_may_delete(achievement=achievement, actor=request.user):
+            raise Http404
+        return confirm_delete_page(
+            request,
+            question=_("Delete this post?"),
+            subject=achievement.text,
+            cancel_url=achievement.get_absolute_url(),
+        )
     try:
         services.achievement_delete(achievement=achievement, actor=request.user)
     except FeedError:
         raise Http404 from None
     messages.success(request, _("The post was deleted."))
-    return _back(request, _feed_url(club))
+    return after_delete(request, next_path(request, _feed_url(club)))
 
 
 @login_required
@@ -208,9 +232,22 @@ def achievement_cheer(request, slug, pk):
     return _back(request, _feed_url(club) + f"#achievement-{achievement.pk}")
 
 
+def _comment_refused(request, slug, pk, *, form: CommentForm, status: int = 200):
+    """The post's page again with the comment form as the member filled it and why it was refused."""
+    club, viewer = _enter(request, slug)
+    achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
+    return _detail_page(request, club=club, viewer=viewer, achievement=achievement, comment_form=form, status=status)
+
+
+def _comment_create_limited(request, slug, pk, *, retry_after: int):
+    form = CommentForm(request.POST)
+    form.add_error(None, retry_message(retry_after))
+    return _comment_refused(request, slug, pk, form=form, status=429)
+
+
 @login_required
 @require_POST
-@rate_limit(action="comment", rate="20/m,300/d")
+@rate_limit(action="comment", rate="20/m,300/d", on_limit=_comment_create_limited)
 def comment_create(request, slug, pk):
     club, viewer = _enter(request, slug)
     achievement = selectors.achievement_get(club=club, pk=pk, viewer=viewer, user=request.user)
@@ -221,12 +258,11 @@ def comment_create(request, slug, pk):
                 achievement=achievement, author=request.user, text=form.cleaned_data["text"]
             )
         except FeedError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))
         else:
             return redirect(achievement.get_absolute_url() + f"#comment-{comment.pk}")
-    else:
-        messages.error(request, " ".join(form.errors.get("text", [])) or _("Write a comment first."))
-    return redirect(achievement.get_absolute_url() + "#comment-form")
+    # A refused comment keeps what was typed: the page again, not a redirect to an empty form.
+    return _detail_page(request, club=club, viewer=viewer, achievement=achievement, comment_form=form)
 
 
 @login_required
@@ -253,15 +289,28 @@ def comment_edit(request, slug, pk):
 def comment_delete(request, slug, pk):
     club, viewer = _enter(request, slug)
     comment = selectors.comment_get(club=club, pk=pk, viewer=viewer)
+    if not delete_confirmed(request):
+        if not services.comment_may_delete(comment=comment, actor=request.user):
+            raise Http404
+        return confirm_delete_page(
+            request,
+            question=_("Delete this comment?"),
+            subject=comment.text,
+            cancel_url=comment.achievement.get_absolute_url(),
+        )
     try:
         services.comment_delete(comment=comment, actor=request.user)
     except FeedError:
         raise Http404 from None
     messages.success(request, _("The comment was deleted."))
-    return _back(request, comment.achievement.get_absolute_url())
+    return after_delete(request, next_path(request, comment.achievement.get_absolute_url()))
 
 
 def _report(request, club, *, achievement=None, comment=None, back_url: str):
+    item = achievement or comment
+    if item.author_id == request.user.pk:  # one's own post: no report form at all (the service refuses it too)
+        messages.info(request, _("You cannot report your own post or comment; edit or delete it instead."))
+        return redirect(back_url)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -298,6 +347,7 @@ def comment_report(request, slug, pk):
 def _enter_as_leader(request, slug: str) -> tuple[Club, ClubViewer]:
     club, viewer = _enter(request, slug)
     if not viewer.is_leader:
+        refuse(request.user)
         raise Http404
     return club, viewer
 
@@ -358,12 +408,4 @@ def achievement_photo(request, slug, pk, size):
     photo = getattr(achievement, PHOTO_SIZES[size])
     if not photo:
         raise Http404
-    extension = photo.name.rsplit(".", 1)[-1].lower()
-    try:
-        handle = photo.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(handle, content_type=PHOTO_CONTENT_TYPES.get(extension, "application/octet-stream"))
-    patch_cache_control(response, private=True, max_age=3600)
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    return image_response(photo, download_name=f"achievement-{achievement.pk}-{size}", private=True)

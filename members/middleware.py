@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from core.formatting import calendar_activate, calendar_deactivate
+
 # True while a request runs whose visitor expressed no language: the club being shown may then choose.
 _club_may_choose_language: ContextVar[bool] = ContextVar("club_may_choose_language", default=False)
 
@@ -64,8 +66,10 @@ class UserPreferencesMiddleware:
                 timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 timezone.deactivate()
+            calendar_activate(user.calendar)
         else:
             timezone.deactivate()
+            calendar_deactivate()
         language = (signed_in and supported_language(user.preferred_language or "")) or language_from_browser(request)
         translation.activate(language or settings.LANGUAGE_CODE)
         request.LANGUAGE_CODE = translation.get_language()
@@ -79,3 +83,4 @@ class UserPreferencesMiddleware:
             _club_may_choose_language.reset(token)
             translation.deactivate()
             timezone.deactivate()
+            calendar_deactivate()

@@ -5,8 +5,11 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.text import SINGLE_LINE_MESSAGE, has_line_break
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
@@ -36,7 +39,18 @@ class UserManager(DjangoUserManager):
 
 
 def avatar_upload_to(instance: "User", filename: str) -> str:
-    return f"avatars/{instance.pk or 'new'}/{filename}"
+    """A generated name with the re-encoded format's extension; the upload's own name is never kept."""
+    from members.images import generated_name
+
+    return generated_name(f"avatars/{instance.pk or 'new'}", filename)
+
+
+class CalendarChoice(models.TextChoices):
+    """How dates are written to the member; empty follows the language (Solar Hijri for Persian)."""
+
+    DEFAULT = "", _("The language's own")
+    SOLAR_HIJRI = "solar_hijri", _("Solar Hijri")
+    GREGORIAN = "gregorian", _("Gregorian")
 
 
 class User(AbstractUser):
@@ -49,6 +63,9 @@ class User(AbstractUser):
     avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     preferred_language = models.CharField(_("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    calendar = models.CharField(
+        _("calendar"), max_length=16, choices=CalendarChoice.choices, blank=True, default=CalendarChoice.DEFAULT
+    )
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     email_event_reminders = models.BooleanField(_("event reminders by email"), default=True)
     email_offers = models.BooleanField(_("member offers by email"), default=True)
@@ -67,6 +84,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.public_name
+
+    def clean(self) -> None:
+        """The display name may reach an email header or a calendar line: one line only."""
+        super().clean()
+        if has_line_break(self.display_name):
+            raise ValidationError({"display_name": SINGLE_LINE_MESSAGE})
 
     @property
     def public_name(self) -> str:

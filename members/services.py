@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.db import transaction
 
-from members.images import normalised_image
+from core.text import single_line
+from members.images import PreparedImage, as_prepared, delete_replaced_file_on_commit
 from members.models import User
 
 AVATAR_MAX_SIDE = 512
@@ -11,16 +12,24 @@ AVATAR_MAX_SIDE = 512
 
 @transaction.atomic
 def user_profile_update(*, user: User, data: dict) -> User:
-    """Apply validated profile fields; a new avatar is re-encoded so its EXIF never gets stored."""
+    """Apply validated profile fields; a new avatar is re-encoded so its EXIF never gets stored.
+
+    ``avatar`` is False (cleared), a PreparedImage or re-encoded file from the form, or a raw upload
+    (decoded here). The file it replaces is deleted once the change commits, so it stops being public.
+    """
     avatar = data.pop("avatar", None)
+    if "display_name" in data:
+        data["display_name"] = single_line(data["display_name"])
     for field, value in data.items():
         setattr(user, field, value)
+    delete_replaced_file_on_commit(user, "avatar")
     if avatar is False:  # the "clear" checkbox of the avatar field
-        user.avatar.delete(save=False)
         user.avatar = ""
-    elif avatar is not None and hasattr(avatar, "content_type"):
-        image = normalised_image(avatar, max_side=AVATAR_MAX_SIDE)
+    elif isinstance(avatar, PreparedImage) or hasattr(avatar, "content_type"):
+        image = as_prepared(avatar, sides=[AVATAR_MAX_SIDE]).files[AVATAR_MAX_SIDE]
         user.avatar.save(image.name, image, save=False)
+    elif avatar is not None and not getattr(avatar, "_committed", True):  # re-encoded by ProfileForm
+        user.avatar.save(avatar.name, avatar, save=False)
     user.full_clean(exclude=["password"])
     user.save()
     return user
@@ -67,3 +76,13 @@ def email_suppress(*, email: str, reason: str, provider: str = "", event_id: str
         },
     )
     return suppression
+
+
+@transaction.atomic
+def email_preference_turn_off(*, user: User, field: str) -> bool:
+    """One-click unsubscribe (RFC 8058): turn one email preference off; False when it was off already."""
+    from members.emails import EMAIL_PREFERENCES
+
+    if field not in EMAIL_PREFERENCES:
+        raise ValueError(f"{field!r} is not an email preference.")
+    return bool(User.objects.filter(pk=user.pk, **{field: True}).update(**{field: False}))

@@ -7,4 +7,5 @@ app_name = "members"
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile"),
     path("language/", views.language_switch, name="language"),
+    path("email/unsubscribe/<str:token>/", views.email_unsubscribe, name="email-unsubscribe"),
 ]

@@ -1,11 +1,22 @@
 from django.contrib import admin
 
+from core.admin import MoneyAdminMixin
 from offers.models import DeliveryBatch, Offer, OfferDelivery, OfferSend, OfferUnsubscribe, Redemption
 
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
-    list_display = ["title", "club", "kind", "price_minor", "currency", "quantity_limit", "valid_from", "valid_until"]
+class OfferAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "title",
+        "club",
+        "kind",
+        "price_minor",
+        "amount_off_minor",
+        "quantity_limit",
+        "publish_at",
+        "valid_from",
+        "valid_until",
+    ]
     list_filter = ["kind", "audience", "club"]
     search_fields = ["title", "body", "club__name", "promotion_code"]
     raw_id_fields = ["created_by"]
@@ -21,6 +32,7 @@ class OfferSendAdmin(admin.ModelAdmin):
         "skipped_opted_out",
         "skipped_unsubscribed",
         "skipped_capped",
+        "skipped_suppressed",
         "created_at",
         "finished_at",
     ]
@@ -54,8 +66,8 @@ class OfferUnsubscribeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
-    list_display = ["offer", "user", "status", "amount_minor", "currency", "paid_at", "reserved_until"]
+class RedemptionAdmin(MoneyAdminMixin, admin.ModelAdmin):
+    list_display = ["offer", "user", "status", "amount_minor", "paid_at", "reserved_until"]
     list_filter = ["status", "offer__club"]
     search_fields = ["user__email", "offer__title", "stripe_checkout_session_id", "stripe_payment_intent_id"]
     raw_id_fields = ["offer", "user", "membership"]

@@ -6,6 +6,8 @@ pending -> sending -> sent through conditional UPDATEs (so no two workers can bo
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club, Membership, Plan
-from core.money import CURRENCY_CHOICES
+from core.money import CURRENCY_CHOICES, STRIPE_MAX_AMOUNT_MINOR
+from core.storage import private_media_storage
+from core.text import SINGLE_LINE_MESSAGE, has_line_break
 
 
 class OfferKind(models.TextChoices):
@@ -30,27 +34,45 @@ class Audience(models.TextChoices):
 
 
 def offer_image_upload_to(instance: "Offer", filename: str) -> str:
-    return f"offer-images/{instance.club_id}/{filename}"
+    """A generated name with the re-encoded format's extension (never the upload's name, e.g. promo.html)."""
+    from members.images import generated_name
+
+    return generated_name(f"offer-images/{instance.club_id}", filename)
 
 
 class Offer(models.Model):
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="offers", verbose_name=_("club"))
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(_("description"))
-    image = models.ImageField(_("image"), upload_to=offer_image_upload_to, blank=True)
+    # Member content: stored in the private root (core/storage.py), served by offers.views.offer_image.
+    image = models.ImageField(_("image"), upload_to=offer_image_upload_to, storage=private_media_storage, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=OfferKind.choices, default=OfferKind.PRODUCT)
     price_minor = models.PositiveIntegerField(
         _("price (minor units)"),
-        help_text=_("In cents: 2500 = $25.00. For a discount, the regular price the discount applies to."),
+        validators=[MaxValueValidator(STRIPE_MAX_AMOUNT_MINOR)],
+        help_text=_("For a discount, the regular price the discount applies to."),
     )
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCY_CHOICES)
     percent_off = models.PositiveSmallIntegerField(_("percent off"), null=True, blank=True)
-    amount_off_minor = models.PositiveIntegerField(_("amount off (minor units)"), null=True, blank=True)
+    amount_off_minor = models.PositiveIntegerField(
+        _("amount off (minor units)"), null=True, blank=True, validators=[MaxValueValidator(STRIPE_MAX_AMOUNT_MINOR)]
+    )
     quantity_limit = models.PositiveIntegerField(
-        _("quantity limit"), null=True, blank=True, help_text=_("Empty: no limit.")
+        _("quantity limit"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: no limit."),
     )
     valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    # Empty: a draft only the club's leaders see. Members see the offer from this moment (now, or scheduled).
+    publish_at = models.DateTimeField(
+        _("publish at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: a draft only leaders see. Members see the offer from this time on."),
+    )
     audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, default=Audience.ALL)
     audience_plan = models.ForeignKey(
         Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("plan")
@@ -59,6 +81,8 @@ class Offer(models.Model):
         _("days"), null=True, blank=True, help_text=_("Membership age or inactivity, in days.")
     )
     audience_min_events = models.PositiveIntegerField(_("at least this many events"), null=True, blank=True)
+    # The Stripe product the offer is sold as: its coupon applies to this product only.
+    stripe_product_id = models.CharField(_("Stripe product"), max_length=255, blank=True)
     stripe_coupon_id = models.CharField(_("Stripe coupon"), max_length=255, blank=True)
     stripe_promotion_code_id = models.CharField(_("Stripe promotion code"), max_length=255, blank=True)
     promotion_code = models.CharField(_("promotion code"), max_length=64, blank=True)
@@ -86,6 +110,12 @@ class Offer(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("offers:offer-detail", args=[self.club.slug, self.pk])
 
+    def clean(self) -> None:
+        """The title is the subject line of the offer email: one line only."""
+        super().clean()
+        if has_line_break(self.title):
+            raise ValidationError({"title": SINGLE_LINE_MESSAGE})
+
     @property
     def is_discount(self) -> bool:
         return self.kind == OfferKind.DISCOUNT
@@ -95,6 +125,14 @@ class Offer(models.Model):
 
     def has_started(self, now=None) -> bool:
         return self.valid_from <= (now or timezone.now())
+
+    def is_published(self, now=None) -> bool:
+        """Members see an offer once it is published; before, it is a draft (or scheduled) only leaders see."""
+        return self.publish_at is not None and self.publish_at <= (now or timezone.now())
+
+    def is_visible_to_members(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.is_published(now) and self.has_started(now)
 
     @property
     def amount_due_minor(self) -> int:
@@ -124,6 +162,7 @@ class OfferSend(models.Model):
     skipped_opted_out = models.PositiveIntegerField(_("skipped: offers turned off"), default=0)
     skipped_unsubscribed = models.PositiveIntegerField(_("skipped: unsubscribed"), default=0)
     skipped_capped = models.PositiveIntegerField(_("skipped: weekly limit reached"), default=0)
+    skipped_suppressed = models.PositiveIntegerField(_("skipped: address suppressed"), default=0)
     already_sent = models.PositiveIntegerField(_("already received this offer"), default=0)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     resolved_at = models.DateTimeField(_("recipients resolved"), null=True, blank=True)
@@ -139,7 +178,7 @@ class OfferSend(models.Model):
 
     @property
     def skipped_count(self) -> int:
-        return self.skipped_opted_out + self.skipped_unsubscribed + self.skipped_capped
+        return self.skipped_opted_out + self.skipped_unsubscribed + self.skipped_capped + self.skipped_suppressed
 
 
 class BatchStatus(models.TextChoices):
@@ -176,6 +215,7 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("Handed to the mail server")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped: address suppressed")
 
 
 class OfferDelivery(models.Model):
@@ -230,8 +270,15 @@ class OfferUnsubscribe(models.Model):
 
 class RedemptionStatus(models.TextChoices):
     RESERVED = "reserved", _("Awaiting payment")
+    # Checkout completed with a delayed method (SEPA debit): the unit stays held until the bank answers.
+    PENDING = "pending", _("Payment processing")
     PAID = "paid", _("Paid")
+    FAILED = "failed", _("Payment failed")
     EXPIRED = "expired", _("Expired")
+
+
+# A paid unit, or one whose delayed payment is still on its way, is taken (an open reservation too).
+UNITS_TAKEN = (RedemptionStatus.PAID, RedemptionStatus.PENDING)
 
 
 class Redemption(models.Model):

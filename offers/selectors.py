@@ -10,9 +10,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from clubs.models import Club, Membership
-from members.models import User
+from members.models import EmailSuppression, User
 from offers.cap import offer_email_count
 from offers.models import (
+    UNITS_TAKEN,
     Audience,
     DeliveryStatus,
     Offer,
@@ -29,14 +30,14 @@ from offers.segments import attended_at_least, inactive_for
 OFFERS_PAGE_SIZE = 12
 
 # Why a member of the audience gets no email this time (first reason wins); REACH means they do.
-REACH, ALREADY_SENT, OPTED_OUT, UNSUBSCRIBED, CAPPED = range(5)
+REACH, ALREADY_SENT, OPTED_OUT, UNSUBSCRIBED, CAPPED, SUPPRESSED = range(6)
 
 
 def _taken_count(now: datetime) -> Coalesce:
     """Units sold or held by an open checkout: what the quantity limit counts."""
     taken = (
         Redemption.objects.filter(offer=OuterRef("pk"))
-        .filter(Q(status=RedemptionStatus.PAID) | Q(status=RedemptionStatus.RESERVED, reserved_until__gt=now))
+        .filter(Q(status__in=UNITS_TAKEN) | Q(status=RedemptionStatus.RESERVED, reserved_until__gt=now))
         .order_by()
         .values("offer")
         .annotate(count=Count("pk"))
@@ -49,20 +50,20 @@ def offer_taken_count(*, offer: Offer, now: datetime | None = None) -> int:
     now = now or timezone.now()
     return (
         Redemption.objects.filter(offer=offer)
-        .filter(Q(status=RedemptionStatus.PAID) | Q(status=RedemptionStatus.RESERVED, reserved_until__gt=now))
+        .filter(Q(status__in=UNITS_TAKEN) | Q(status=RedemptionStatus.RESERVED, reserved_until__gt=now))
         .count()
     )
 
 
 def offer_list_for_member(*, club: Club, user: User, now: datetime | None = None) -> QuerySet[Offer]:
-    """Started offers of the club, current ones first, annotated for marking (lazy, 1 query when read).
+    """Published, started offers of the club, current ones first, annotated for marking (lazy, 1 query when read).
 
     A QuerySet, not a list, so that a paginator slices it in SQL: a club's offers grow with its history.
     The offers are not marked yet; ``offer_page_for_member`` marks those of one page.
     """
     now = now or timezone.now()
     return (
-        Offer.objects.filter(club=club, valid_from__lte=now)
+        Offer.objects.filter(club=club, valid_from__lte=now, publish_at__lte=now)
         .annotate(
             taken_count=_taken_count(now),
             redeemed_by_me=Exists(
@@ -99,7 +100,7 @@ def offer_current_for_home(*, club: Club, now: datetime | None = None, limit: in
     """The few offers a member can redeem now, for the club home (1 query)."""
     now = now or timezone.now()
     offers = (
-        Offer.objects.filter(club=club, valid_from__lte=now)
+        Offer.objects.filter(club=club, valid_from__lte=now, publish_at__lte=now)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
         .annotate(taken_count=_taken_count(now))
         .order_by("-valid_from", "-pk")
@@ -115,7 +116,7 @@ def _mark(offer: Offer, now: datetime) -> Offer:
 
 
 def offer_get_for_member(*, club: Club, pk: int, user: User, now: datetime | None = None) -> Offer:
-    """A started offer of this club (leaders also see offers that have not started yet)."""
+    """An offer of this club; the view shows members only published, started ones (leaders see every one)."""
     now = now or timezone.now()
     try:
         offer = Offer.objects.select_related("club").annotate(taken_count=_taken_count(now)).get(club=club, pk=pk)
@@ -189,6 +190,7 @@ def _apply_audience(members: QuerySet[Membership], offer: Offer, now: datetime) 
 def offer_audience(*, offer: Offer, now: datetime | None = None) -> QuerySet[Membership]:
     """Members with access in the offer's audience, each annotated with ``reach`` (REACH or why not).
 
+    SUPPRESSED when the address bounced, complained or unsubscribed at the provider (members.EmailSuppression);
     CAPPED when the member already got the club's weekly number of offer emails from either app (offers.cap).
     """
     now = now or timezone.now()
@@ -201,6 +203,7 @@ def offer_audience(*, offer: Offer, now: datetime | None = None) -> QuerySet[Mem
             When(
                 Exists(OfferUnsubscribe.objects.filter(club=club, user=OuterRef("user_id"))), then=Value(UNSUBSCRIBED)
             ),
+            When(Exists(EmailSuppression.objects.filter(email=OuterRef("user__email"))), then=Value(SUPPRESSED)),
             When(recent_count__gte=club.max_offer_emails_per_week, then=Value(CAPPED)),
             default=Value(REACH),
             output_field=IntegerField(),
@@ -214,11 +217,12 @@ class SendPreview:
     skipped_opted_out: int
     skipped_unsubscribed: int
     skipped_capped: int
+    skipped_suppressed: int
     already_sent: int
 
     @property
     def skipped(self) -> int:
-        return self.skipped_opted_out + self.skipped_unsubscribed + self.skipped_capped
+        return self.skipped_opted_out + self.skipped_unsubscribed + self.skipped_capped + self.skipped_suppressed
 
 
 def offer_send_preview(*, offer: Offer, now: datetime | None = None) -> SendPreview:
@@ -228,6 +232,7 @@ def offer_send_preview(*, offer: Offer, now: datetime | None = None) -> SendPrev
         skipped_opted_out=Count("pk", filter=Q(reach=OPTED_OUT)),
         skipped_unsubscribed=Count("pk", filter=Q(reach=UNSUBSCRIBED)),
         skipped_capped=Count("pk", filter=Q(reach=CAPPED)),
+        skipped_suppressed=Count("pk", filter=Q(reach=SUPPRESSED)),
         already_sent=Count("pk", filter=Q(reach=ALREADY_SENT)),
     )
     return SendPreview(**counts)
@@ -267,25 +272,35 @@ class OfferResults:
 
 
 def offer_results(*, offer: Offer) -> OfferResults:
-    """Progress of the sends and what they brought (3 queries, whatever the audience size)."""
+    """Progress of the sends and what they brought: sales after the email only (3 queries, whatever the size)."""
     deliveries = OfferDelivery.objects.filter(offer=offer).aggregate(
         queued=Count("pk", filter=Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING))),
         sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
         failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+        skipped_at_send=Count("pk", filter=Q(status=DeliveryStatus.SKIPPED)),
     )
     sends = OfferSend.objects.filter(offer=offer).aggregate(
-        skipped=Coalesce(Sum("skipped_opted_out") + Sum("skipped_unsubscribed") + Sum("skipped_capped"), 0),
+        skipped=Coalesce(
+            Sum("skipped_opted_out") + Sum("skipped_unsubscribed") + Sum("skipped_capped") + Sum("skipped_suppressed"),
+            0,
+        ),
         unfinished=Count("pk", filter=~Q(status=SendStatus.DONE)),
         count=Count("pk"),
     )
-    sales = Redemption.objects.filter(offer=offer, status=RedemptionStatus.PAID).aggregate(
+    # What the email brought: a purchase by a recipient after their email went out (one from before the
+    # send, or by someone never emailed, is not the send's doing and showed as conversion).
+    emailed_before = OfferDelivery.objects.filter(
+        offer=offer, user=OuterRef("user_id"), status=DeliveryStatus.SENT, sent_at__lte=OuterRef("created_at")
+    )
+    sales = Redemption.objects.filter(Exists(emailed_before), offer=offer, status=RedemptionStatus.PAID).aggregate(
         redeemed=Count("pk"), revenue_minor=Coalesce(Sum("amount_minor"), 0)
     )
+    skipped_at_send = deliveries.pop("skipped_at_send")  # popped first: OfferResults has no such field
     return OfferResults(
         **deliveries,
-        skipped=sends["skipped"],
+        skipped=sends["skipped"] + skipped_at_send,
         **sales,
         is_sending=bool(sends["unfinished"]) or bool(deliveries["queued"]),
         has_sends=bool(sends["count"]),

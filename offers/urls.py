@@ -14,7 +14,14 @@ urlpatterns = [
     path("clubs/<slug:slug>/offers/<int:pk>/redeem/", views.offer_redeem, name="offer-redeem"),
     path("clubs/<slug:slug>/offers/<int:pk>/redeemed/", views.redemption_success, name="redemption-success"),
     path("clubs/<slug:slug>/offers/<int:pk>/edit/", views.offer_edit, name="offer-edit"),
+    path("clubs/<slug:slug>/offers/<int:pk>/delete/", views.offer_delete, name="offer-delete"),
     path("clubs/<slug:slug>/offers/<int:pk>/send/", views.offer_send, name="offer-send"),
+    path(
+        "clubs/<slug:slug>/offers/<int:pk>/send/preview/<str:language>/",
+        views.offer_preview_frame,
+        name="offer-preview-frame",
+    ),
+    path("clubs/<slug:slug>/offers/<int:pk>/send/test/", views.offer_test, name="offer-test"),
     path("clubs/<slug:slug>/offers/<int:pk>/progress/", views.offer_progress, name="offer-progress"),
     # Links in emails: they work without a session, so they carry a signed token.
     path("offers/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),

@@ -2,8 +2,9 @@
 
 import base64
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,12 +16,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clubs.decorators import leaders_only, member_area
+from clubs.emails import preview_languages
 from clubs.models import Club
 from clubs.permissions import club_viewer
+from core import email_preview
+from core.confirm import after_delete, confirm_delete_page, delete_confirmed
+from core.emails import EmailSuppressed
+from core.ratelimit import rate_limit
 from core.tokens import BadToken, token_read
+from members.images import image_response
 from members.models import User
 from offers import selectors
-from offers.emails import CLICK_PURPOSE, OPEN_PURPOSE, UNSUBSCRIBE_PURPOSE
+from offers.emails import CLICK_PURPOSE, OPEN_PURPOSE, UNSUBSCRIBE_PURPOSE, offer_preview
 from offers.exceptions import OffersError
 from offers.forms import OfferForm
 from offers.models import Offer, OfferDelivery, Redemption
@@ -44,7 +51,7 @@ def offer_list(request, club, viewer):
 
 def _visible_offer(request, club, viewer, pk) -> Offer:
     offer = selectors.offer_get_for_member(club=club, pk=pk, user=request.user)
-    if not offer.has_started() and not viewer.is_leader:
+    if not offer.is_visible_to_members() and not viewer.is_leader:
         raise Http404
     return offer
 
@@ -57,16 +64,16 @@ def offer_detail(request, club, viewer, pk):
 
 
 def offer_image(request, slug, pk):
-    """Offer images are member content: served only to those who may enter the member area."""
+    """Offer images are member content: served only to those who may enter the member area, and only
+    once the offer is published and has started (leaders see theirs before), always as an image (members/images.py)."""
     club = request.club
-    if not club_viewer(user=request.user, club=club).may_enter_member_area:
+    viewer = club_viewer(user=request.user, club=club)
+    if not viewer.may_enter_member_area:
         raise Http404
     offer = get_object_or_404(Offer, club=club, pk=pk)
-    if not offer.image:
+    if not offer.image or (not offer.is_visible_to_members() and not viewer.is_leader):
         raise Http404
-    response = FileResponse(offer.image.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(offer.image, download_name=f"offer-{offer.pk}", private=True)
 
 
 @require_POST
@@ -122,7 +129,12 @@ def _offer_form(request, club, offer: Offer | None):
             try:
                 if offer is None:
                     offer = posting.offer_create(club=club, actor=request.user, data=data, image=image)
-                    messages.success(request, _("Offer posted. Send it to members when you are ready."))
+                    if offer.is_published():
+                        messages.success(request, _("Offer posted. Send it to members when you are ready."))
+                    elif offer.publish_at is None:
+                        messages.success(request, _("Draft saved: members see it once you set when to publish it."))
+                    else:
+                        messages.success(request, _("Offer scheduled: members see it from the publish time."))
                 else:
                     offer = posting.offer_update(offer=offer, data=data, image=image)
                     messages.success(request, _("Offer saved."))
@@ -147,6 +159,25 @@ def offer_edit(request, club, pk):
 
 @leaders_only
 @require_http_methods(["GET", "POST"])
+def offer_delete(request, club, pk):
+    """GET or an unconfirmed POST asks first (core/confirm.py); a confirmed POST deletes."""
+    offer = selectors.offer_get_for_leader(club=club, pk=pk)
+    manage_url = reverse("offers:offer-manage", args=[club.slug])
+    if not delete_confirmed(request):
+        return confirm_delete_page(
+            request, question=_("Delete this offer?"), subject=offer.title, cancel_url=manage_url
+        )
+    try:
+        posting.offer_delete(offer=offer)
+    except OffersError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The offer was deleted."))
+    return after_delete(request, manage_url)
+
+
+@leaders_only
+@require_http_methods(["GET", "POST"])
 def offer_send(request, club, pk):
     """GET previews how many the send reaches and skips; POST confirms it."""
     offer = selectors.offer_get_for_leader(club=club, pk=pk)
@@ -159,7 +190,57 @@ def offer_send(request, club, pk):
         messages.success(request, _("Sending started."))
         return redirect("offers:offer-progress", slug=club.slug, pk=offer.pk)
     preview = selectors.offer_send_preview(offer=offer)
-    return render(request, "offers/offer_send.html", {"club": club, "offer": offer, "preview": preview})
+    context = {"club": club, "offer": offer, "preview": preview, "emails": _offer_previews(offer, request.user)}
+    return render(request, "offers/offer_send.html", context)
+
+
+def _offer_previews(offer, leader) -> list[dict]:
+    """The email in each language the club's members use: subject and text here, the HTML in a sandboxed frame."""
+    names = dict(settings.LANGUAGES)
+    previews = []
+    for language in preview_languages(offer.club):
+        message = offer_preview(offer=offer, leader=leader, language=language)
+        previews.append(
+            {
+                "language": language,
+                "language_name": names[language],
+                "subject": message.subject,
+                "text": email_preview.part(message, "text/plain"),
+            }
+        )
+    return previews
+
+
+@leaders_only
+@require_GET
+@never_cache
+def offer_preview_frame(request, club, pk, language):
+    """The offer email's HTML part alone, served with a sandboxing CSP, for the send page's frame."""
+    offer = selectors.offer_get_for_leader(club=club, pk=pk)
+    if language not in dict(settings.LANGUAGES):
+        raise Http404
+    return email_preview.html_response(offer_preview(offer=offer, leader=request.user, language=language))
+
+
+@require_POST
+@leaders_only
+@rate_limit(action="offer-test-email", rate=email_preview.TEST_SEND_RATE)
+def offer_test(request, club, pk):
+    """Send the leader the offer email as a test (subject marked), in the chosen language."""
+    offer = selectors.offer_get_for_leader(club=club, pk=pk)
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        messages.error(request, _("Choose one of the languages shown."))
+        return redirect("offers:offer-send", slug=club.slug, pk=offer.pk)
+    try:
+        email_preview.send_test_copy(
+            offer_preview(offer=offer, leader=request.user, language=language), language=language
+        )
+    except EmailSuppressed as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("A test email is on its way to %(email)s.") % {"email": request.user.email})
+    return redirect("offers:offer-send", slug=club.slug, pk=offer.pk)
 
 
 @leaders_only

@@ -12,6 +12,7 @@ from tests.conftest import ROLES
 
 LOGIN = "login"  # a redirect to the login page, keeping ?next=
 CHECKOUT = "checkout"  # a redirect to (demo) Stripe Checkout
+MFA_SETUP = "mfa_setup"  # staff without two-factor, on a page only staff powers open: sent to set it up
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ MEMBER_AREA = {
     "other_leader": club_detail,
     "leader": 200,
     "staff": 200,
+    "staff_without_mfa": MFA_SETUP,
 }
 # Leaders' tools: the club's leaders and staff; for everyone else the page does not exist.
-LEADERS_ONLY = {**signed_in(404), "leader": 200, "staff": 200}
+LEADERS_ONLY = {**signed_in(404), "leader": 200, "staff": 200, "staff_without_mfa": MFA_SETUP}

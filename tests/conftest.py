@@ -9,12 +9,17 @@ from devtools.stripe_emulator import StripeEmulator
 from tests.factories import ClubFactory, MembershipFactory, PlanFactory, UserFactory
 
 # Every role the access matrix knows; later capabilities add URLs, never roles.
-ROLES = ["anonymous", "non_member", "pending", "lapsed", "member", "other_leader", "leader", "staff"]
+# "staff" have an authenticator app set up; "staff_without_mfa" have not, so with REQUIRE_STAFF_MFA they have no
+# staff powers anywhere (members/permissions.py) and are sent to set up two-factor where only staff may go.
+ROLES = [
+    "anonymous", "non_member", "pending", "lapsed", "member", "other_leader", "leader", "staff", "staff_without_mfa",
+]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +61,12 @@ def make_actor(role: str, club, other_club):
     """A user in the given role towards ``club`` (None for anonymous)."""
     if role == "anonymous":
         return None
-    user = UserFactory(is_staff=(role == "staff"), is_superuser=(role == "staff"))
+    is_staff = role in ("staff", "staff_without_mfa")
+    user = UserFactory(is_staff=is_staff, is_superuser=is_staff)
+    if role == "staff":
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        TOTP.activate(user, generate_totp_secret())
     statuses = {
         "pending": MembershipStatus.PENDING,
         "lapsed": MembershipStatus.CANCELED,
@@ -86,3 +96,4 @@ def actor_client(client, club, other_club):
 
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(settings.BASE_DIR / ".test-media", ignore_errors=True)
+    shutil.rmtree(settings.BASE_DIR / ".test-media-private", ignore_errors=True)

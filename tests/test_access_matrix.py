@@ -12,6 +12,7 @@ from tests.access import (
     LEADERS_ONLY,
     LOGIN,
     MEMBER_AREA,
+    MFA_SETUP,
     Page,
     allauth_entrance,
     billing_url,
@@ -32,6 +33,21 @@ from tests.factories import MembershipFactory, UserFactory
 from tests.feed.access_pages import PAGES as FEED_PAGES
 from tests.offers.access_pages import PAGES as OFFER_PAGES
 
+
+def email_unsubscribe_url(club) -> str:
+    """members' one-click unsubscribe (RFC 8058): a signed link, answered to anyone who holds it."""
+    from core.tokens import token_make
+    from members.emails import UNSUBSCRIBE_PURPOSE
+
+    member = MembershipFactory(club=club, plan=club.plans.first()).user
+    token = token_make(purpose=UNSUBSCRIBE_PURPOSE, parts=[member.pk, "email_club_news"])
+    return reverse("members:email-unsubscribe", args=[token])
+
+
+def club_settings_url(club) -> str:
+    return reverse("clubs:club-settings", args=[club.slug])
+
+
 APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers", "analytics", "automations", "devtools")
 
 CORE_PAGES = [
@@ -47,7 +63,17 @@ CORE_PAGES = [
         lambda club: reverse("clubs:club-roster", args=[club.slug]),
         LEADERS_ONLY,
     ),
+    Page("club-settings", club_settings_url, LEADERS_ONLY),
+    Page(
+        "club-settings-post",
+        club_settings_url,
+        # An empty form is valid (every field is optional): saved, then back to the page.
+        {**LEADERS_ONLY, "leader": club_settings_url, "staff": club_settings_url},
+        method="post",
+    ),
     Page("profile", lambda club: reverse("members:profile"), signed_in(200)),
+    Page("email-unsubscribe", email_unsubscribe_url, everyone(200)),
+    Page("email-unsubscribe-post", email_unsubscribe_url, everyone(200), method="post"),
     Page("language", lambda club: reverse("members:language"), everyone(lambda club: "/"), method="post"),
     allauth_entrance("account_login"),
     allauth_entrance("account_signup"),
@@ -80,22 +106,46 @@ CORE_PAGES = [
     ),
     # Demo checkout exists only in demo mode (DEBUG on, no Stripe key): refused here.
     Page("demo-checkout", lambda club: reverse("devtools:demo-checkout", args=["cs_test_unknown"]), signed_in(404)),
+    # The local outbox answers only with DEBUG on (tests/devtools/test_outbox.py): refused here, for everyone.
+    Page("outbox", lambda club: reverse("devtools:outbox"), everyone(404)),
+    Page(
+        "outbox-message",
+        lambda club: reverse("devtools:outbox-message", args=["0" * 19 + "-" + "0" * 32]),
+        everyone(404),
+    ),
+    Page(
+        "outbox-message-html",
+        lambda club: reverse("devtools:outbox-message-html", args=["0" * 19 + "-" + "0" * 32]),
+        everyone(404),
+    ),
     # Stripe authenticates by signature, never by session: unsigned posts are refused for everyone.
     Page("stripe-webhook", lambda club: reverse("billing:stripe-webhook"), everyone(400), method="post"),
     Page(
         "admin-index",
         lambda club: reverse("admin:index"),
-        {**everyone(lambda club: reverse("admin:login") + "?next=/admin/"), "staff": 200},
+        {
+            **everyone(lambda club: reverse("admin:login") + "?next=/admin/"),
+            "staff": 200,
+            "staff_without_mfa": MFA_SETUP,
+        },
     ),
     Page(
         "billing-overview",
         lambda club: reverse("billing-overview"),
-        {**everyone(lambda club: reverse("admin:login") + "?next=/admin/billing/overview/"), "staff": 200},
+        {
+            **everyone(lambda club: reverse("admin:login") + "?next=/admin/billing/overview/"),
+            "staff": 200,
+            "staff_without_mfa": MFA_SETUP,
+        },
     ),
     Page(
         "admin-memberships",
         lambda club: reverse("admin:clubs_membership_changelist"),
-        {**everyone(lambda club: reverse("admin:login") + "?next=/admin/clubs/membership/"), "staff": 200},
+        {
+            **everyone(lambda club: reverse("admin:login") + "?next=/admin/clubs/membership/"),
+            "staff": 200,
+            "staff_without_mfa": MFA_SETUP,
+        },
     ),
 ]
 PAGES = CORE_PAGES + EVENT_PAGES + FEED_PAGES + OFFER_PAGES + ANALYTICS_PAGES + AUTOMATION_PAGES
@@ -103,7 +153,8 @@ PAGES = CORE_PAGES + EVENT_PAGES + FEED_PAGES + OFFER_PAGES + ANALYTICS_PAGES + 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
-def test_access_matrix(page, role, actor_client, club):
+def test_access_matrix(page, role, actor_client, club, settings):
+    settings.REQUIRE_STAFF_MFA = True  # as in production: "staff" have TOTP, "staff_without_mfa" have not
     client, _user = actor_client(role)
     url = page.url(club)
     response = getattr(client, page.method)(url)
@@ -111,6 +162,9 @@ def test_access_matrix(page, role, actor_client, club):
     if expected == LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login") + "?next=")
+    elif expected == MFA_SETUP:
+        assert response.status_code == 302, f"{role} on {url}: {response.status_code}"
+        assert response["Location"] == reverse("mfa_index")
     elif expected == CHECKOUT:
         assert response.status_code == 302
         assert response["Location"].startswith("/billing/demo-checkout/cs_")

@@ -1,42 +1,55 @@
 """Retention and revenue figures of a period, per club, from one grouped SQL query.
 
-Every membership that had started by the end of the period is classified in SQL by its status at
-the start and at the end, what it paid per month at each instant, its plan and whether it stayed a
-year; the database returns one row per distinct combination with a count. Python only folds those
-few rows (a handful per plan and status), never the members themselves.
+Every membership is read at two instants, the start and the end of the period, from its access
+record then (``analytics.AccessRecord``: what was true at that moment, never today's row), and the
+database returns one row per distinct combination with a count. Python only folds those few rows.
 
 Definitions (shown on the dashboards too):
-- S: members at the start, E: members at the end, N: members at the end who were not members at
-  the start (joined or came back during the period). Retention = (E - N) / S x 100, the share of
-  S still there at the end; churn rate = 100 - retention; churned members = S - (E - N).
-- MRR at an instant: the monthly value of each paying membership (active or past due, never a trial
-  or complimentary). Movements compare each membership's MRR at the start and the end: new (from 0),
-  expansion (up), contraction (down, still paying), churned (to 0). MRR end = start + new + expansion
-  - contraction - churned. Money stays per currency.
-- ARPU: MRR at the end ÷ paying members at the end (per month).
-- LTV: ARPU ÷ monthly churn, the period's churn turned into a monthly rate by compounding:
-  1 - retention^(30.4375 / days). No churn in the period: no finite LTV ("—").
+- A customer at an instant: a member with access then, by ``MembershipQuerySet.with_access``
+  evaluated at that instant (past due only while its grace lasts, complimentary until its end date).
+- S: customers at the start, E: customers at the end, N: customers at the end who were not at the
+  start (joined or came back during the period). Retention = (E - N) / S x 100; churn = lost / S
+  with lost = S - (E - N).
+- MRR at an instant: what each paying customer (active or past due in grace, never a trial or
+  complimentary) paid then, normalised per month. Movements compare each membership's MRR at the start
+  and the end: new (from 0), expansion (up), contraction (down, still paying), churned (to 0).
+  Money stays per currency. Revenue: invoices paid in the period less refunds made in it.
+- ARPU: MRR at the end ÷ paying customers at the end (per month).
+- LTV: ARPU ÷ monthly churn, the period's churn turned into a monthly rate by compounding over the
+  elapsed days: 1 - retention^(30.4375 / days). No churn in the period: no finite LTV ("—").
+- Plan mix and "on the longest plan": the plan held at the end. Average tenure: time with access up
+  to the end (gaps between leaving and rejoining left out) over E. Over 12 months: unbroken access
+  for the last 365 days.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When
-from django.db.models.functions import Coalesce
-
-from analytics.selectors.history import (
-    MEMBER_STATUSES,
-    PAYING_STATUSES,
-    lapsed_between,
-    monthly_amount_at,
-    status_at,
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
 )
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from analytics.models import RefundRecord
+from analytics.selectors.closed_days import in_ranges, snapshot_sums
+from analytics.selectors.history import PAYING_STATUSES
 from analytics.selectors.period import Period
 from billing.models import Invoice
-from clubs.models import Club, Membership, MembershipStatus, Plan
+from clubs.models import Club, Membership, Plan
 
 DAYS_PER_MONTH = 30.4375
 LOYAL_AFTER = timedelta(days=365)
@@ -185,52 +198,102 @@ class PeriodMetrics:
     by_currency: list[CurrencyTotal]
 
 
-def _membership_groups(*, clubs: QuerySet[Club], period: Period):
-    """One row per distinct (club, status then and now, MRR then and now, plan, a year's stay) with a count."""
-    start, end = period.start, period.end
-    tenure = ExpressionWrapper(Value(end) - F("started_at"), output_field=DurationField())
-    stayed_a_year = Case(
-        When(Q(started_at__lte=end - LOYAL_AFTER) & ~lapsed_between("started_at", end), then=Value(True)),
-        default=Value(False),
+def _record_at(at: datetime) -> FilteredRelation:
+    """Each membership's one access record covering ``at`` (records are contiguous, never overlapping)."""
+    return FilteredRelation(
+        "access_records",
+        condition=Q(access_records__valid_from__lte=at)
+        & (Q(access_records__valid_to__gt=at) | Q(access_records__valid_to__isnull=True)),
     )
-    # Canceled before the period and not back since (a comeback clears canceled_at): nothing to count.
-    gone_before = Q(status=MembershipStatus.CANCELED, canceled_at__lt=start)
+
+
+def _access_at(alias: str, at: datetime) -> Q:
+    """``MembershipQuerySet.with_access`` at ``at``, on the state the membership had then."""
+    return Q(**{f"{alias}__has_access": True}) & (
+        Q(**{f"{alias}__access_until__isnull": True}) | Q(**{f"{alias}__access_until__gt": at})
+    )
+
+
+def _paying_at(alias: str, at: datetime) -> Q:
+    """A customer who paid then: access, not complimentary, active or past due in grace (trials pay nothing yet)."""
     return (
-        Membership.objects.filter(club__in=clubs, started_at__lte=end)
-        .exclude(gone_before)
+        _access_at(alias, at)
+        & Q(**{f"{alias}__is_complimentary": False})
+        & Q(**{f"{alias}__status__in": PAYING_STATUSES})
+    )
+
+
+def _membership_groups(*, clubs: QuerySet[Club], period: Period):
+    """One row per distinct (club, access and MRR at the start and the end, plan at the end, a year's stay).
+
+    Reads each membership's access record at the start and at the end by two joins (no per-row
+    subquery), so the planner hashes the records once per instant whatever the member count.
+    """
+    start, end = period.start, period.end
+    access_start, access_end = _access_at("at_start", start), _access_at("at_end", end)
+    tenure = ExpressionWrapper(
+        F("at_end__access_before") + ExpressionWrapper(Value(end) - F("at_end__valid_from"), DurationField()),
+        output_field=DurationField(),
+    )
+    return (
+        Membership.objects.filter(club__in=clubs)
+        .annotate(at_start=_record_at(start), at_end=_record_at(end))
+        .filter(access_start | access_end)
         .annotate(
-            status_start=status_at(start),
-            status_end=status_at(end),
-            monthly_start=monthly_amount_at(start),
-            monthly_end=monthly_amount_at(end),
-            stayed_a_year=stayed_a_year,
+            was_member=Case(When(access_start, then=Value(True)), default=Value(False)),
+            is_member=Case(When(access_end, then=Value(True)), default=Value(False)),
+            monthly_start=Case(When(_paying_at("at_start", start), then=F("at_start__monthly_amount_minor"))),
+            monthly_end=Case(When(_paying_at("at_end", end), then=F("at_end__monthly_amount_minor"))),
+            plan_end=Case(When(access_end, then=F("at_end__plan_id"))),
+            stayed_a_year=Case(
+                When(access_end & Q(at_end__access_since__lte=end - LOYAL_AFTER), then=Value(True)),
+                default=Value(False),
+            ),
         )
         .order_by()
-        .values(
-            "club_id",
-            "status_start",
-            "status_end",
-            "monthly_start",
-            "monthly_end",
-            "is_complimentary",
-            "plan_id",
-            "stayed_a_year",
-        )
-        .annotate(count=Count("pk"), tenure=Sum(tenure))
+        .values("club_id", "was_member", "is_member", "monthly_start", "monthly_end", "plan_end", "stayed_a_year")
+        .annotate(count=Count("pk"), tenure=Sum(Case(When(access_end, then=tenure), output_field=DurationField())))
     )
 
 
-def _revenue(*, clubs: QuerySet[Club], period: Period) -> dict[int, tuple[int, int]]:
-    """Paid and refunded amounts of the invoices paid in the period, per club (same currency as the club)."""
-    rows = (
-        Invoice.objects.filter(
-            subscription__membership__club__in=clubs, paid_at__gte=period.start, paid_at__lt=period.end
+def _revenue(*, clubs: QuerySet[Club], period: Period, use_snapshots: bool = True) -> dict[int, tuple[int, int]]:
+    """Paid in the period (invoices by the day they were paid) and refunded in it (by the day of the refund).
+
+    A refund counts on the day it was made, so a closed month never changes afterwards. The period's
+    closed days come from the nightly snapshots where every club has them (``closed_days``), the rest
+    is read live (2 or 3 queries).
+    """
+    result: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    live = [(period.start, period.end)]
+    if use_snapshots:
+        covered, live = snapshot_sums(
+            clubs=clubs,
+            start=period.start,
+            end=period.end,
+            now=timezone.now(),
+            fields=("revenue_paid_minor", "revenue_refunded_minor"),
         )
+        result.update(covered)
+    if not live:
+        return result
+    paid = (
+        Invoice.objects.filter(in_ranges("paid_at", live), subscription__membership__club__in=clubs)
         .order_by()
         .values("subscription__membership__club_id")
-        .annotate(paid=Coalesce(Sum("amount_paid_minor"), 0), refunded=Coalesce(Sum("amount_refunded_minor"), 0))
+        .annotate(paid=Coalesce(Sum("amount_paid_minor"), 0))
     )
-    return {row["subscription__membership__club_id"]: (row["paid"], row["refunded"]) for row in rows}
+    refunded = (
+        RefundRecord.objects.filter(in_ranges("refunded_at", live), club__in=clubs)
+        .order_by()
+        .values("club_id")
+        .annotate(refunded=Coalesce(Sum("amount_minor"), 0))
+    )
+    for row in paid:
+        club_id = row["subscription__membership__club_id"]
+        result[club_id] = (result[club_id][0] + row["paid"], result[club_id][1])
+    for row in refunded:
+        result[row["club_id"]] = (result[row["club_id"]][0], result[row["club_id"]][1] + row["refunded"])
+    return result
 
 
 def _longest_plan_ids(plans: list[Plan]) -> set[int]:
@@ -243,8 +306,12 @@ def _longest_plan_ids(plans: list[Plan]) -> set[int]:
     return {plan.pk for plan in longest.values()}
 
 
-def period_metrics(*, clubs: QuerySet[Club], period: Period) -> PeriodMetrics:
-    """Figures of each club in ``clubs`` for ``period`` and their totals (4 queries)."""
+def period_metrics(*, clubs: QuerySet[Club], period: Period, use_snapshots: bool = True) -> PeriodMetrics:
+    """Figures of each club in ``clubs`` for ``period`` and their totals (4 or 5 queries).
+
+    ``use_snapshots``: read the revenue of the period's closed days from the nightly snapshots (the
+    nightly task itself computes live).
+    """
     club_list = list(clubs.order_by("name"))
     plans = list(Plan.objects.filter(club__in=[club.pk for club in club_list]))
     plans_by_id = {plan.pk: plan for plan in plans}
@@ -256,19 +323,17 @@ def period_metrics(*, clubs: QuerySet[Club], period: Period) -> PeriodMetrics:
     for row in _membership_groups(clubs=clubs, period=period):
         club_id, count = row["club_id"], row["count"]
         figures, cash = members[club_id], money[club_id]
-        was_member = row["status_start"] in MEMBER_STATUSES
-        is_member = row["status_end"] in MEMBER_STATUSES
-        paying = not row["is_complimentary"]
-        mrr_start = (row["monthly_start"] or Decimal(0)) if paying and row["status_start"] in PAYING_STATUSES else 0
-        mrr_end = (row["monthly_end"] or Decimal(0)) if paying and row["status_end"] in PAYING_STATUSES else 0
+        was_member, is_member = row["was_member"], row["is_member"]
+        mrr_start = row["monthly_start"] or Decimal(0)
+        mrr_end = row["monthly_end"] or Decimal(0)
         figures.start += count if was_member else 0
         if is_member:
             figures.end += count
             figures.new += 0 if was_member else count
             figures.loyal += count if row["stayed_a_year"] else 0
-            figures.on_longest_plan += count if row["plan_id"] in longest_ids else 0
+            figures.on_longest_plan += count if row["plan_end"] in longest_ids else 0
             figures.tenure_total += row["tenure"] or timedelta()
-            plan_counts[club_id][row["plan_id"]] += count
+            plan_counts[club_id][row["plan_end"]] += count
         cash.mrr_start += mrr_start * count
         cash.mrr_end += mrr_end * count
         if mrr_end:
@@ -283,7 +348,7 @@ def period_metrics(*, clubs: QuerySet[Club], period: Period) -> PeriodMetrics:
         elif mrr_end < mrr_start:
             cash.contraction += (mrr_start - mrr_end) * count
 
-    for club_id, (paid, refunded) in _revenue(clubs=clubs, period=period).items():
+    for club_id, (paid, refunded) in _revenue(clubs=clubs, period=period, use_snapshots=use_snapshots).items():
         money[club_id].revenue_paid += paid
         money[club_id].revenue_refunded += refunded
 

@@ -3,6 +3,7 @@
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -10,6 +11,7 @@ from django.db.models.functions import TruncMonth
 from analytics.models import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE, NpsResponse
 from analytics.selectors.period import Period
 from clubs.models import Club
+from core.formatting import round_half_up
 
 COMMENTS_SHOWN = 20
 
@@ -35,7 +37,7 @@ class NpsFigures:
         """From -100 (all detractors) to +100 (all promoters); None without answers."""
         if not self.answers:
             return None
-        return round((self.promoters - self.detractors) * 100 / self.answers)
+        return int(round_half_up(Fraction((self.promoters - self.detractors) * 100, self.answers)))
 
     def share(self, count: int) -> float | None:
         return count * 100 / self.answers if self.answers else None

@@ -2,7 +2,7 @@
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 
 from django.utils import timezone
@@ -34,7 +34,12 @@ class Period:
 
     @property
     def days(self) -> float:
-        return max((self.end - self.start).total_seconds() / 86400, 1 / 24)
+        """Elapsed days: a month crossing a daylight-saving change is 31.042 or 30.958 days, not 31.0.
+
+        Two datetimes of one zoneinfo subtract as wall-clock times in Python, so both go to UTC first.
+        """
+        elapsed = self.end.astimezone(UTC) - self.start.astimezone(UTC)
+        return max(elapsed.total_seconds() / 86400, 1 / 24)
 
     def as_query(self) -> str:
         return f"start={self.first_day.isoformat()}&end={self.last_day.isoformat()}"

@@ -3,18 +3,19 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.exceptions import AnalyticsError
 from analytics.models import ClubNpsSettings, NpsResponse, NpsSurvey
+from clubs.emails import branding_for
 from clubs.models import Club, Membership
+from core import emails
 from core.tokens import BadToken, token_make, token_read
+from members.emails import links_for, recipient_for
 
 TOKEN_PURPOSE = "analytics.nps-survey"  # noqa: S105 (a signing purpose, not a secret)
 # A survey link keeps working for a quarter: after that the next survey is on its way anyway.
@@ -102,13 +103,16 @@ def nps_survey_email(*, survey_pk: int) -> bool:
         "answer_url": settings.SITE_URL + reverse("analytics:nps-answer", args=[survey_token(survey=survey)]),
         "scores": range(11),
     }
-    with translation.override(user.preferred_language or club.default_language), timezone.override(user.time_zone):
-        subject = render_to_string("analytics/email/nps_survey_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=subject, body=render_to_string("analytics/email/nps_survey.txt", context), to=[user.email]
-        )
-        message.attach_alternative(render_to_string("analytics/email/nps_survey.html", context), "text/html")
-    message.send()
+    emails.email_send(
+        recipient=recipient_for(user),
+        branding=branding_for(club),
+        category=emails.NPS,
+        subject_template="analytics/email/nps_survey_subject.txt",
+        text_template="analytics/email/nps_survey.txt",
+        html_template="analytics/email/nps_survey.html",
+        context=context,
+        links=links_for(user=user, category=emails.NPS),
+    )
     survey.emailed_at = timezone.now()
     survey.save(update_fields=["emailed_at"])
     return True

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from analytics.db import report_queries
 from analytics.models import MetricSnapshot
+from analytics.selectors.engagement import attendance_of_day
 from analytics.selectors.metrics import period_metrics
 from analytics.selectors.nps import nps_by_club
 from analytics.selectors.period import Period
@@ -25,10 +26,12 @@ def metric_snapshots_take(*, day: date | None = None) -> int:
     clubs = Club.objects.all()
     period = Period(first_day=day, last_day=day)
     with report_queries():
-        metrics = period_metrics(clubs=clubs, period=period)
+        metrics = period_metrics(clubs=clubs, period=period, use_snapshots=False)
     nps = nps_by_club(clubs=clubs, start=period.end - NPS_WINDOW, end=period.end)
+    attendance = attendance_of_day(clubs=clubs, day=day)
     for item in metrics.clubs:
         club_nps = nps.get(item.club.pk)
+        going, attended = attendance.get(item.club.pk, (0, 0))
         MetricSnapshot.objects.update_or_create(
             club=item.club,
             day=day,
@@ -41,6 +44,10 @@ def metric_snapshots_take(*, day: date | None = None) -> int:
                 "currency": item.money.currency,
                 "nps": club_nps.score if club_nps else None,
                 "nps_responses": club_nps.answers if club_nps else 0,
+                "events_going": going,
+                "events_attended": attended,
+                "revenue_paid_minor": item.money.revenue_paid,
+                "revenue_refunded_minor": item.money.revenue_refunded,
             },
         )
     return len(metrics.clubs)

@@ -1,16 +1,14 @@
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
-from django.utils.translation import gettext as _
 
-from core.formatting import format_number
+from core.formatting import format_number, format_percent, round_half_up
 from core.money import format_money
 
 register = template.Library()
 
 
 def to_minor(value) -> int:
-    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    """Whole minor units by the one rounding rule (half up), as the CSV writes them."""
+    return int(round_half_up(value))
 
 
 @register.simple_tag
@@ -26,20 +24,20 @@ def percent(value, decimals: int = 1) -> str:
     """A percentage (a Fraction or float out of 100) in the active language, "—" when unknown."""
     if value in (None, ""):
         return "—"
-    return _("%(value)s %%") % {"value": format_number(round(float(value), decimals), decimal_pos=decimals)}
+    return format_percent(value, decimal_pos=decimals)
 
 
 @register.filter
 def decimal(value, decimals: int = 1) -> str:
     if value in (None, ""):
         return "—"
-    return format_number(round(float(value), decimals), decimal_pos=decimals)
+    return format_number(round_half_up(value, decimals), decimal_pos=decimals)
 
 
 @register.filter
 def rounded(value) -> int:
     """The whole number ``decimal:0`` shows, for choosing a plural form: ``count counter=days|rounded``."""
-    return round(float(value)) if value not in (None, "") else 0
+    return int(round_half_up(value)) if value not in (None, "") else 0
 
 
 @register.filter

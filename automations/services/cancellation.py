@@ -17,7 +17,11 @@ from automations.selectors import automation_settings_for
 from billing import gateway
 from billing.exceptions import BillingError
 from billing.models import Subscription
-from billing.services.subscriptions import current_subscription, subscription_cancel_at_period_end
+from billing.services.subscriptions import (
+    current_subscription,
+    subscription_cancel_at_period_end,
+    subscription_discount_apply,
+)
 from clubs.models import Membership
 
 
@@ -65,9 +69,8 @@ def save_offer_accept(*, membership: Membership, now: datetime | None = None) ->
             metadata={"save_offer_id": str(offer.pk), "membership_id": str(membership.pk)},
             key=gateway.idempotency_key("save-offer-coupon", offer.pk),
         )
-        gateway.subscription_update(
-            subscription_id=subscription.stripe_subscription_id, params={"discounts": [{"coupon": coupon.id}]}
-        )
+        # billing records the discount too, so the billing page and admin show the discounted next payment.
+        subscription_discount_apply(membership=membership, coupon_id=coupon.id, percent_off=offer.percent_off)
         offer.status = SaveOfferStatus.ACCEPTED
         offer.stripe_coupon_id = coupon.id
         offer.decided_at = now

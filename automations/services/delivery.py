@@ -5,22 +5,28 @@ task) can never both hand the same message to the mail server. Preferences and s
 sending time: a member who opted out after the claim gets nothing.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from automations.models import AutomationKind, AutomationSend, SendStatus
+from automations.models import AutomationKind, AutomationSend, AutomationWording, SendStatus
 from automations.selectors import PREFERENCE_FOR
+from automations.wording import wording_fill
 from billing import gateway
+from clubs.emails import branding_for
 from clubs.models import Plan
 from clubs.pricing import plan_pricing
+from core import emails
+from core.formatting import format_date, format_number
+from core.money import format_money
 from core.tokens import token_make
+from members.emails import links_for, preferences_url, recipient_for
 from members.services import email_is_suppressed
 
 SUBJECTS = {
@@ -45,6 +51,8 @@ CLICK_PURPOSE = "automations.click"
 
 def tracked_url(send: AutomationSend, path: str) -> str:
     """An absolute link that records the click, then leads to ``path`` on this site."""
+    if send.pk is None:  # a leader's preview or test (automations/services/preview.py): nothing to record
+        return _site(path)
     return _site(reverse("automations:click", args=[token_make(purpose=CLICK_PURPOSE, parts=[send.pk, path])]))
 
 
@@ -92,7 +100,11 @@ def _context(send: AutomationSend, now: datetime) -> dict:
     elif kind == AutomationKind.RENEWAL_REMINDER:
         membership = send.membership
         renews_at = datetime.fromisoformat(send.context["renews_at"])
-        subscription = membership.subscriptions.order_by("-stripe_created", "-pk").first() if membership else None
+        subscription = (
+            membership.subscriptions.order_by("-stripe_created", "-pk").first()
+            if membership and membership.pk
+            else None
+        )
         plan = membership.plan if membership else None
         context.update(
             renews_at=renews_at,
@@ -132,27 +144,82 @@ def _context(send: AutomationSend, now: datetime) -> dict:
     return context
 
 
-def automation_email(send: AutomationSend, *, now: datetime) -> EmailMultiAlternatives:
-    user, club = send.user, send.club
-    with translation.override(user.preferred_language or club.default_language), timezone.override(user.time_zone):
-        context = _context(send, now)
-        subject = SUBJECTS[send.kind] % {"club": club.name, "percent": send.percent_off or 0}
-        headers = {"Auto-Submitted": "auto-generated"}
-        if context.get("unsubscribe_url"):
-            headers.update(
-                {
-                    "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                }
-            )
-        message = EmailMultiAlternatives(
-            subject=str(subject),
-            body=render_to_string("automations/email/automation.txt", context),
-            to=[user.email],
-            headers=headers,
+def automation_category(send: AutomationSend) -> str:
+    """Offers-like kinds (counted in the cap) are offers; the renewal reminder is a service message about money
+    about to be taken (transactional: no opt-out, though suppression still stops it, see _still_wanted)."""
+    if send.kind == AutomationKind.RENEWAL_REMINDER:
+        return emails.TRANSACTIONAL
+    return emails.OFFERS if send.is_offer else emails.AUTOMATIONS
+
+
+def _links(send: AutomationSend, context: dict, category: str) -> emails.Links:
+    if category == emails.TRANSACTIONAL:
+        return emails.Links()
+    if category == emails.OFFERS:  # the club's offers unsubscribe, as the offers app's own emails
+        return emails.Links(
+            unsubscribe_url=context["unsubscribe_url"], preferences_url=preferences_url(category=emails.OFFERS)
         )
-        message.attach_alternative(render_to_string("automations/email/automation.html", context), "text/html")
-    return message
+    return links_for(user=send.user, category=category, preference=PREFERENCE_FOR[send.kind] or "")
+
+
+def _wording_values(send: AutomationSend, context: dict) -> dict:
+    """What a leader's placeholders stand for (automations/wording.py), formatted in the active language."""
+    values = {"name": send.user.public_name, "club": send.club.name}
+    if send.kind == AutomationKind.RENEWAL_REMINDER:
+        values.update(
+            plan=context["plan"].name if context.get("plan") else "",
+            date=format_date(context["renews_at"]),
+            amount=format_money(context["amount_minor"], context["currency"]),
+        )
+    elif send.kind == AutomationKind.UPGRADE_NUDGE and context.get("target"):
+        target = context["target"]
+        values.update(
+            plan=target.plan.name,
+            price=format_money(target.plan.price_minor, target.plan.currency),
+            saving=format_money(target.saving_minor, target.plan.currency),
+            percent=format_number(target.saving_percent),
+        )
+    elif send.kind == AutomationKind.WIN_BACK:
+        values["percent"] = format_number(send.percent_off or 0)
+    elif send.kind == AutomationKind.AFTER_EVENT:
+        values["event"] = context.get("event_title", "")
+    return values
+
+
+def automation_subject(send: AutomationSend) -> str:
+    """The subject in the active language; numbers in its own digits (ar, fa)."""
+    return SUBJECTS[send.kind] % {"club": send.club.name, "percent": format_number(send.percent_off or 0)}
+
+
+def automation_email(send: AutomationSend, *, now: datetime, language: str = "") -> EmailMultiAlternatives:
+    """Through the one pipeline (core/emails.py); raises EmailSuppressed for a suppressed address.
+
+    ``language`` overrides the recipient's (a leader's preview in each language the club's members use).
+    """
+    user, club = send.user, send.club
+    category = automation_category(send)
+    language = language or user.preferred_language or club.default_language
+    wording = AutomationWording.objects.filter(club=club, kind=send.kind, language=language).first()
+    with translation.override(language), timezone.override(user.time_zone):
+        context = _context(send, now)
+        values = _wording_values(send, context)
+        if wording and wording.opening:
+            context["opening"] = wording_fill(wording.opening, kind=send.kind, values=values)
+        subject = (
+            wording_fill(wording.subject, kind=send.kind, values=values)
+            if wording and wording.subject
+            else automation_subject(send)
+        )
+    return emails.email_build(
+        recipient=replace(recipient_for(user), language=language),
+        branding=branding_for(club),
+        category=category,
+        subject=subject,
+        text_template="automations/email/automation.txt",
+        html_template="automations/email/automation.html",
+        context=context,
+        links=_links(send, context, category),
+    )
 
 
 def _still_wanted(send: AutomationSend) -> bool:
@@ -198,6 +265,9 @@ def automation_send_deliver(*, send_pk: int, now: datetime | None = None) -> str
         if send.kind == AutomationKind.WIN_BACK:
             _win_back_coupon(send)
         automation_email(send, now=now).send()
+    except emails.EmailSuppressed:
+        _finish(send, SendStatus.SKIPPED, error="Suppressed before sending.")
+        return "skipped"
     except (gateway.GatewayError, OSError) as error:
         _finish(send, SendStatus.FAILED, error=str(error))
         return "failed"

@@ -2,7 +2,7 @@
 
 from django import template
 
-from automations.selectors import automation_settings_for
+from automations.selectors import automation_settings_for, referral_joined_exists
 from automations.services.referrals import SESSION_REFERRALS
 
 register = template.Library()
@@ -10,8 +10,15 @@ register = template.Library()
 
 @register.inclusion_tag("automations/_referral_card.html", takes_context=True)
 def referral_card(context, club):
-    """On the club home: a link to the member's referral page, when the club runs referrals."""
-    return {"club": club, "config": automation_settings_for(club=club), "request": context.get("request")}
+    """On the club home: a link to the member's referral page, when the club runs referrals and the member has
+    not yet brought a friend who joined (then the banner has done its work; the referral page stays in the menu)."""
+    request = context.get("request")
+    config = automation_settings_for(club=club)
+    user = getattr(request, "user", None)
+    show = config.referrals_enabled and not (
+        user is not None and user.is_authenticated and referral_joined_exists(club=club, user=user)
+    )
+    return {"club": club, "config": config, "request": request, "show": show}
 
 
 @register.inclusion_tag("automations/_referral_landing.html", takes_context=True)

@@ -49,6 +49,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 WEBHOOK_PATH = "/billing/webhooks/stripe/"
+BARE_PATH = "/bench/bare/"  # webhooks_bench_urls.py: same gunicorn, same middleware, reads the body, returns 200
+# Targets of issue 20, each as "higher is better": acknowledged/s vs bare req/s; bare p99 / ack p99 (p99 <= 3x);
+# today's CPU per fully processed event / this run's (halved from today's 34-38 ms: at least 2x less).
+TARGET_THROUGHPUT = 0.5
+TARGET_P99 = 1 / 3
+BASELINE_CPU_MS = 34.0  # the lower end of today's 34-38 ms, so "halved" is not flattered
+TARGET_CPU = 2.0
 DAY = 86_400
 SUBSCRIPTION_EVENTS = (
     "customer.subscription.created",
@@ -418,7 +425,8 @@ class Bench:
     def env(self) -> dict:
         env = dict(os.environ)
         env.update(
-            DJANGO_SETTINGS_MODULE="config.settings.production",
+            DJANGO_SETTINGS_MODULE="webhooks_bench_settings",
+            PYTHONPATH=os.pathsep.join([str(ROOT / "bench" / "webhooks"), str(ROOT)]),
             SECRET_KEY=secrets.token_urlsafe(50),
             DEBUG="False",
             ALLOWED_HOSTS="127.0.0.1",
@@ -428,6 +436,8 @@ class Bench:
             STRIPE_WEBHOOK_SECRET=self.secret,
             # Only signature checks use the Stripe client here; a key keeps gateway.client() configured.
             STRIPE_SECRET_KEY="sk_test_bench_offline",
+            SITE_URL="https://returnpath.example",
+            DEFAULT_FROM_EMAIL="Returnpath <clubs@returnpath.example>",
             EMAIL_URL="dummymail://",  # payment-failed emails render, then go nowhere
             LOG_LEVEL="WARNING",
             # Loopback only: anything trying to reach Stripe or elsewhere over HTTP(S) fails at once.
@@ -549,7 +559,7 @@ class Ack:
     error: str = ""
 
 
-def deliver(port: int, event: dict, secret: str) -> Ack:
+def deliver(port: int, event: dict, secret: str, path: str = WEBHOOK_PATH) -> Ack:
     from devtools.stripe_emulator import signed_delivery  # imported once by main() before the threads start
 
     body, signature = signed_delivery(event, secret)  # signed now: within the 300 s tolerance
@@ -558,7 +568,7 @@ def deliver(port: int, event: dict, secret: str) -> Ack:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         connection.request(
             "POST",
-            WEBHOOK_PATH,
+            path,
             body=body,
             headers={
                 "Content-Type": "application/json; charset=utf-8",
@@ -574,6 +584,8 @@ def deliver(port: int, event: dict, secret: str) -> Ack:
     seconds = time.perf_counter() - started
     if response.status != 200:
         return Ack(response.status, seconds, None, payload[:200].decode(errors="replace"))
+    if path != WEBHOOK_PATH:
+        return Ack(200, seconds, None)
     return Ack(200, seconds, bool(json.loads(payload).get("duplicate")))
 
 
@@ -800,6 +812,10 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000, help="deliveries to post, duplicates included")
     parser.add_argument("--concurrency", type=int, default=16, help="client threads posting deliveries")
+    parser.add_argument(
+        "--duration", type=float, default=0, help="stop posting after this many seconds (0: post every delivery)"
+    )
+    parser.add_argument("--blocks", type=int, default=10, help="alternating bare/webhook blocks")
     parser.add_argument("--members", type=int, default=1_000)
     parser.add_argument("--gunicorn-workers", type=int, default=4)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
@@ -924,11 +940,35 @@ def main() -> int:
         monitor.start()
         cpu_before = cpu_snapshot(bench)
         started_wall, started = time.time(), time.monotonic()
+        # Alternating blocks: the same bodies to the bare view, then to the webhook, so both see the same load.
+        size = max(1, -(-len(deliveries) // max(1, args.blocks)))
+        bare_acks: list[Ack] = []
+        seconds = {"bare": 0.0, "webhook": 0.0}
+        bare_gunicorn_cpu = 0.0
+        sent = 0
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-            for ack in pool.map(lambda event: deliver(bench.port, event, bench.secret), deliveries):
-                acks.append(ack)
-        acked_seconds = time.monotonic() - started
-        log(f"all {len(acks)} deliveries answered in {acked_seconds:.1f}s; waiting for processing")
+            for start in range(0, len(deliveries), size):
+                if args.duration and time.monotonic() - started >= args.duration:
+                    break
+                block = deliveries[start : start + size]
+                before, began = cpu_snapshot(bench)["gunicorn"], time.monotonic()
+                bare_acks.extend(pool.map(lambda event: deliver(bench.port, event, bench.secret, BARE_PATH), block))
+                seconds["bare"] += time.monotonic() - began
+                bare_gunicorn_cpu += cpu_snapshot(bench)["gunicorn"] - before
+                began = time.monotonic()
+                acks.extend(pool.map(lambda event: deliver(bench.port, event, bench.secret), block))
+                seconds["webhook"] += time.monotonic() - began
+                sent = start + len(block)
+        acked_seconds = seconds["webhook"]
+        if sent < len(deliveries):  # --duration cut the run: the expected state is that of what was delivered
+            delivered = {event["id"] for event in deliveries[:sent]}
+            related = [event for event in related if event["id"] in delivered]
+            related_ids = {event["id"] for event in related}
+            unrelated_ids &= delivered
+            unique = len(delivered)
+            expected = expected_state(related, generated["membership_ids"])
+            log(f"--duration: {sent} of {len(deliveries)} deliveries posted ({unique} unique)")
+        log(f"all {len(acks)} deliveries answered in {acked_seconds:.1f}s of webhook blocks; waiting for processing")
 
         all_done_seconds = cpu_after = None
         deadline = started + args.timeout
@@ -982,6 +1022,11 @@ def main() -> int:
             f" -c {args.celery_concurrency} (prefork); client concurrency {args.concurrency}; {args.members} members;"
             " load generator on the same machine"
         )
+        bare_ms = [ack.seconds * 1000 for ack in bare_acks]
+        bare_bad = [ack for ack in bare_acks if ack.status != 200]
+        if bare_bad:
+            passed = False
+            check_lines.append(f"{len(bare_bad)} bare requests not answered 200, e.g. {bare_bad[0].status}")
         print(f"events sent                  {len(acks)}")
         print(f"unique event ids             {unique}")
         print(f"duplicate deliveries         {duplicates}")
@@ -989,7 +1034,14 @@ def main() -> int:
             f"ack latency p50/p95/p99      {percentile(latencies_ms, 0.50):.1f} / {percentile(latencies_ms, 0.95):.1f}"
             f" / {percentile(latencies_ms, 0.99):.1f} ms (max {max(latencies_ms):.1f})"
         )
-        print(f"acknowledged events/s        {len(acks) / acked_seconds:.1f} (all acked after {acked_seconds:.1f} s)")
+        print(
+            f"acknowledged events/s        {len(acks) / acked_seconds:.1f} (in {acked_seconds:.1f} s of webhook blocks)"
+        )
+        print(
+            f"bare view p50/p95/p99        {percentile(bare_ms, 0.50):.1f} / {percentile(bare_ms, 0.95):.1f}"
+            f" / {percentile(bare_ms, 0.99):.1f} ms (max {max(bare_ms):.1f}); same bodies, alternating blocks"
+        )
+        print(f"bare view requests/s         {len(bare_acks) / seconds['bare']:.1f} (in {seconds['bare']:.1f} s)")
         if all_done_seconds is not None:
             print(f"time until all processed     {all_done_seconds:.1f} s (from the first delivery)")
             print(f"processed events/s           {unique / all_done_seconds:.1f}")
@@ -1015,11 +1067,34 @@ def main() -> int:
                 f" celery {used['celery'] * 1000 / unique:.1f} ms per event (incl. payment-failed emails),"
                 f" postgres {used['postgres'] * 1000 / unique:.1f} ms per event"
             )
+            per_event_ms = (used["gunicorn"] - bare_gunicorn_cpu + used["celery"] + used["postgres"]) * 1000 / unique
+            print(
+                f"CPU per processed event      {per_event_ms:.1f} ms (gunicorn + celery + postgres, less gunicorn's"
+                f" {bare_gunicorn_cpu:.1f} s in bare blocks; today {BASELINE_CPU_MS:.0f}-38 ms)"
+            )
+        else:
+            per_event_ms = None
+        ratios = {
+            "acknowledged/s over bare req/s": (len(acks) / acked_seconds) / (len(bare_acks) / seconds["bare"]),
+            "bare p99 over ack p99": percentile(bare_ms, 0.99) / percentile(latencies_ms, 0.99),
+        }
+        targets = {"acknowledged/s over bare req/s": TARGET_THROUGHPUT, "bare p99 over ack p99": TARGET_P99}
+        if per_event_ms:
+            ratios["today's CPU per event over this run's"] = BASELINE_CPU_MS / per_event_ms
+            targets["today's CPU per event over this run's"] = TARGET_CPU
+        for name, value in ratios.items():
+            verdict = "PASS" if value >= targets[name] else "FAIL"
+            print(f"ratio {name:<40} {value:.3f} (target >= {targets[name]:.3f}) {verdict}")
         print(f"final-state check            {'PASS' if passed else 'FAIL'}")
         for line in check_lines:
             print(f"  {line}")
+        worst = min(ratios, key=lambda name: ratios[name] / targets[name])
+        ratio_pass = per_event_ms is not None and all(ratios[name] >= targets[name] for name in ratios)
+        passed = passed and ratio_pass
+        print(f"worst ratio: {worst}; load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
         if args.keep:
             print(f"kept database {args.db_name}; logs in {workdir}")
+        print(f"ratio={ratios[worst]:.3f} target={targets[worst]:.3f} {'PASS' if passed else 'FAIL'}")
     finally:
         bench.stop_all()
         try:

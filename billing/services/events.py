@@ -2,9 +2,10 @@
 
 import logging
 import traceback
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from billing import gateway
@@ -18,34 +19,158 @@ def from_timestamp(value: int | None) -> datetime | None:
     return datetime.fromtimestamp(value, tz=UTC) if value else None
 
 
-def webhook_event_store(*, event: dict, raw: dict) -> tuple[WebhookEvent, bool]:
-    """Store a verified event once; a duplicate delivery returns the stored row and enqueues nothing.
+@dataclass(frozen=True)
+class StoredEvent:
+    """What the endpoint needs to answer: the row's id, its status, and whether this delivery stored it."""
 
-    get_or_create is safe against two deliveries at the same moment: the unique Stripe id lets one
-    insert win, and the other reads the winner's row.
+    pk: int
+    status: str
+    created: bool
+
+
+# Stored this long ago and still received: its task was never enqueued (broker down) or was lost.
+PICKUP_AFTER = timedelta(minutes=2)
+PICKUP_BATCH = 500
+
+_INSERT_COLUMNS = (
+    "stripe_event_id",
+    "type",
+    "api_version",
+    "livemode",
+    "stripe_created",
+    "payload",
+    "status",
+    "attempts",
+    "last_error",
+    "note",
+    "received_at",
+)
+
+
+def _insert_if_new(event: dict) -> int | None:
+    """One ``INSERT ... ON CONFLICT (stripe_event_id) DO NOTHING RETURNING id``: the new row's id, or None
+    when a row with this Stripe id exists. PostgreSQL and SQLite (>= 3.35) both speak it; in autocommit
+    it is one round trip and its own commit, where get_or_create needed SELECT, SAVEPOINT, INSERT, RELEASE
+    and COMMIT."""
+    fields = {name: WebhookEvent._meta.get_field(name) for name in _INSERT_COLUMNS}
+    values = {
+        "stripe_event_id": event["id"],
+        "type": event["type"],
+        "api_version": event.get("api_version") or "",
+        "livemode": bool(event.get("livemode")),
+        "stripe_created": from_timestamp(event["created"]),
+        "payload": event,
+        "status": WebhookEventStatus.RECEIVED,
+        "attempts": 0,
+        "last_error": "",
+        "note": "",
+        "received_at": timezone.now(),
+    }
+    params = [fields[name].get_db_prep_save(values[name], connection) for name in _INSERT_COLUMNS]
+    table = connection.ops.quote_name(WebhookEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in _INSERT_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_INSERT_COLUMNS))
+    conflict = connection.ops.quote_name("stripe_event_id")
+    # Names come from the model, every value is a bound parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT ({conflict}) DO NOTHING"  # noqa: S608
+    sql += " RETURNING id"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def webhook_event_store(*, event: dict) -> StoredEvent:
+    """Store a verified event once and enqueue its processing; a duplicate delivery enqueues nothing.
+
+    The unique Stripe id decides: two deliveries at the same moment both try the insert, one gets the row,
+    the other none (and reads the winner's status). Not atomic on purpose: in the endpoint's autocommit
+    the insert commits at once and the enqueue follows; inside a transaction (the reconciler, tests) the
+    enqueue waits for the commit. A broker that cannot be reached loses nothing: the row stays received
+    and webhook_events_pickup() enqueues it later.
+    """
+    if connection.vendor in ("postgresql", "sqlite"):
+        pk = _insert_if_new(event)
+    else:  # another database: the ORM's get_or_create, same guarantee through the unique index
+        with transaction.atomic():
+            row, created = WebhookEvent.objects.get_or_create(
+                stripe_event_id=event["id"],
+                defaults={
+                    "type": event["type"],
+                    "api_version": event.get("api_version") or "",
+                    "livemode": bool(event.get("livemode")),
+                    "stripe_created": from_timestamp(event["created"]),
+                    "payload": event,
+                },
+            )
+        pk = row.pk if created else None
+    if pk is None:
+        existing = WebhookEvent.objects.filter(stripe_event_id=event["id"]).values_list("pk", "status").first()
+        existing_pk, status = existing or (0, WebhookEventStatus.RECEIVED)
+        return StoredEvent(pk=existing_pk, status=status, created=False)
+    transaction.on_commit(lambda: webhook_event_enqueue(event_pk=pk))
+    return StoredEvent(pk=pk, status=WebhookEventStatus.RECEIVED, created=True)
+
+
+def webhook_event_enqueue(*, event_pk: int) -> bool:
+    """Hand one stored event to Celery; False (logged, never raised) when the broker cannot take it.
+
+    The event is already committed, so a failed enqueue only delays it: webhook_events_pickup() finds it.
     """
     from billing.tasks import process_webhook_event
 
-    api_version = event.get("api_version") or ""
-    defaults = {
-        "type": event["type"],
-        "api_version": api_version,
-        "livemode": bool(event.get("livemode")),
-        "stripe_created": from_timestamp(event["created"]),
-        "payload": raw,
-    }
-    if api_version and api_version != gateway.API_VERSION:
-        # Shapes differ between versions: keep it visible to staff instead of misreading it.
-        defaults.update(
-            status=WebhookEventStatus.FAILED,
-            last_error=f"API version {api_version} differs from the pinned {gateway.API_VERSION}; "
-            "set the webhook endpoint's version in the Stripe dashboard, then replay.",
-        )
-    with transaction.atomic():
-        stored, created = WebhookEvent.objects.get_or_create(stripe_event_id=event["id"], defaults=defaults)
-        if created and stored.status == WebhookEventStatus.RECEIVED:
-            transaction.on_commit(lambda: process_webhook_event.delay(stored.pk))
-    return stored, created
+    try:
+        process_webhook_event.delay(event_pk)
+    except Exception:  # kombu/redis errors vary by transport; the row is safe, the pickup retries
+        logger.warning("Could not enqueue Stripe event %s; the pickup job will", event_pk, exc_info=True)
+        return False
+    return True
+
+
+def webhook_events_pickup(*, older_than: timedelta = PICKUP_AFTER, limit: int = PICKUP_BATCH) -> int:
+    """Enqueue stored events still received after ``older_than``: their task was never sent or was lost.
+
+    Safe to overlap with the original task: processing locks the row and skips a processed event.
+    Returns how many were enqueued.
+    """
+    cutoff = timezone.now() - older_than
+    pks = list(
+        WebhookEvent.objects.filter(status=WebhookEventStatus.RECEIVED, received_at__lt=cutoff)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    enqueued = 0
+    for pk in pks:
+        if not webhook_event_enqueue(event_pk=pk):
+            break  # the broker is still down: try again at the next run
+        enqueued += 1
+    if pks:
+        logger.warning("Picked up %s of %s stored Stripe events that were never processed", enqueued, len(pks))
+    return enqueued
+
+
+def rendered_elsewhere(event: dict) -> bool:
+    """True when the event's object was rendered at another API version than the pinned one.
+
+    Stripe renders a webhook at the endpoint's version, and the Events API returns each event at the version
+    of its creation, whatever version the request pins: such a payload's shapes cannot be trusted here.
+    """
+    version = event.get("api_version") or ""
+    return bool(version) and version != gateway.API_VERSION
+
+
+def event_at_pinned_version(event: dict) -> tuple[dict, str]:
+    """The event as the handlers may read it: as received when its version is ours, else with its object
+    re-read from Stripe at the pinned version (the object as it is now, which is newer than the event)."""
+    if not rendered_elsewhere(event):
+        return event, ""
+    stale = event["data"]["object"]
+    logger.warning(
+        "Stripe event %s is at API version %s; re-reading its object", event.get("id"), event.get("api_version")
+    )
+    fresh = gateway.as_json(gateway.object_retrieve(object_type=stale.get("object", ""), object_id=stale.get("id", "")))
+    refreshed = {**event, "api_version": gateway.API_VERSION, "data": {**event["data"], "object": fresh}}
+    return refreshed, f"Rendered at {event.get('api_version')}: {fresh.get('object')} re-read at {gateway.API_VERSION}."
 
 
 def webhook_event_process(*, event_pk: int) -> str:
@@ -54,8 +179,11 @@ def webhook_event_process(*, event_pk: int) -> str:
     The row lock serialises workers that got the same event; a processed or ignored event is left
     alone, so a task that runs twice does nothing the second time. A failing handler's changes roll
     back while the error record commits, then WebhookProcessingError asks the task to retry.
+    A type no app handles is ignored at any API version; a handled event rendered at another version
+    (a webhook endpoint set to another version, the Events API's old events) is applied from its object
+    re-read at the pinned version, never from the payload's own shapes.
     """
-    from billing.handlers import dispatch
+    from billing.handlers import HANDLERS, Outcome, dispatch
 
     failure = None
     with transaction.atomic():
@@ -64,8 +192,14 @@ def webhook_event_process(*, event_pk: int) -> str:
             return event.status
         event.attempts += 1
         try:
-            with transaction.atomic():
-                outcome = dispatch(event.payload)
+            if not HANDLERS.get(event.type):
+                outcome = Outcome(ignored=True, note="Event type not handled by this site.")
+            else:
+                payload, version_note = event_at_pinned_version(event.payload)
+                with transaction.atomic():
+                    outcome = dispatch(payload)
+                if version_note:
+                    outcome = Outcome(ignored=outcome.ignored, note=f"{version_note} {outcome.note}".strip())
         except Exception as error:  # any handler failure is recorded, never lost
             failure = error
             event.status = WebhookEventStatus.FAILED
@@ -83,7 +217,8 @@ def webhook_event_process(*, event_pk: int) -> str:
 
 
 def webhook_event_replay(*, event: WebhookEvent) -> None:
-    """Staff replay: a failed event goes back to received and is processed again after commit."""
+    """Staff replay: a failed event goes back to received and is processed again after commit (an event
+    rendered at another API version is then applied from its object re-read at the pinned version)."""
     from billing.tasks import process_webhook_event
 
     with transaction.atomic():

@@ -6,8 +6,10 @@ after invoice.paid describes the past and leaves the payment fields as they are.
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from billing import gateway
 from billing.models import Invoice, StripeCustomer, Subscription
 from billing.services.events import from_timestamp
 
@@ -51,6 +53,11 @@ def invoice_apply(*, stripe_invoice: dict) -> tuple[Invoice | None, str]:
             "billing_reason": stripe_invoice.get("billing_reason") or "",
             "currency": (stripe_invoice.get("currency") or "").upper(),
             "amount_due_minor": stripe_invoice.get("amount_due") or 0,
+            # Credit applied or created (negative balance is credit); ending_balance is null until finalized.
+            "starting_balance_minor": stripe_invoice.get("starting_balance") or 0,
+            "ending_balance_minor": stripe_invoice.get("starting_balance") or 0
+            if stripe_invoice.get("ending_balance") is None
+            else stripe_invoice["ending_balance"],
             "hosted_invoice_url": stripe_invoice.get("hosted_invoice_url") or "",
             "invoice_pdf": stripe_invoice.get("invoice_pdf") or "",
             "period_start": from_timestamp(stripe_invoice.get("period_start")),
@@ -61,17 +68,73 @@ def invoice_apply(*, stripe_invoice: dict) -> tuple[Invoice | None, str]:
     return invoice, f"Invoice {invoice.status}."
 
 
+def _payment_of(invoice_payment: dict) -> tuple[str, str]:
+    """(payment intent id, charge id) of an InvoicePayment; either may be empty."""
+    payment = invoice_payment.get("payment") or {}
+    intent, charge = payment.get("payment_intent") or "", payment.get("charge") or ""
+    intent = intent if isinstance(intent, str) else intent.get("id", "")
+    charge = charge if isinstance(charge, str) else charge.get("id", "")
+    return intent, charge
+
+
+@transaction.atomic
+def invoice_payment_apply(*, stripe_invoice_payment: dict) -> tuple[Invoice | None, str]:
+    """invoice_payment.paid: remember which payment paid the invoice.
+
+    Since the 2025 API versions a charge names no invoice and an invoice no payment intent; the
+    InvoicePayment is the only link, and charge.refunded is matched through it.
+    """
+    invoice_id = stripe_invoice_payment.get("invoice") or ""
+    invoice_id = invoice_id if isinstance(invoice_id, str) else invoice_id.get("id", "")
+    invoice = Invoice.objects.select_for_update().filter(stripe_invoice_id=invoice_id).first() if invoice_id else None
+    if invoice is None:
+        return None, "Payment of an invoice that is not ours (or not mirrored yet): ignored."
+    intent, charge = _payment_of(stripe_invoice_payment)
+    if stripe_invoice_payment.get("status") != "paid" or not (intent or charge):
+        return invoice, "Invoice payment not paid: nothing to link."
+    invoice.stripe_payment_intent_id = intent or invoice.stripe_payment_intent_id
+    invoice.stripe_charge_id = charge or invoice.stripe_charge_id
+    invoice.save(update_fields=["stripe_payment_intent_id", "stripe_charge_id", "updated_at"])
+    return invoice, f"Invoice {invoice.stripe_invoice_id} paid by {intent or charge}."
+
+
+def _invoice_of_charge(stripe_charge: dict) -> Invoice | None:
+    intent, charge_id = stripe_charge.get("payment_intent") or "", stripe_charge.get("id") or ""
+    intent = intent if isinstance(intent, str) else intent.get("id", "")
+    links = Q(stripe_charge_id=charge_id) if charge_id else Q(pk__in=[])
+    if intent:
+        links |= Q(stripe_payment_intent_id=intent)
+    invoice = Invoice.objects.select_for_update().filter(links).first()
+    if invoice is not None or not intent:
+        return invoice
+    # The refund can arrive before invoice_payment.paid: ask Stripe which invoice this payment paid, but only
+    # for a customer of ours (a shared account's other charges cost no request).
+    if not StripeCustomer.objects.filter(stripe_customer_id=stripe_charge.get("customer") or "-").exists():
+        return None
+    payments = gateway.as_json(gateway.invoice_payments_for_intent(payment_intent_id=intent))
+    for payment in payments.get("data") or []:
+        linked, _note = invoice_payment_apply(stripe_invoice_payment=payment)
+        if linked is not None and linked.stripe_payment_intent_id == intent:
+            return Invoice.objects.select_for_update().get(pk=linked.pk)
+    return None
+
+
 @transaction.atomic
 def invoice_refund_apply(*, stripe_charge: dict) -> tuple[Invoice | None, str]:
-    """charge.refunded: record how much of the invoice's payment went back."""
-    invoice = (
-        Invoice.objects.select_for_update()
-        .filter(stripe_payment_intent_id=stripe_charge.get("payment_intent") or "-")
-        .exclude(stripe_payment_intent_id="")
-        .first()
-    )
+    """charge.refunded, from this site or the Dashboard: record how much of the invoice's payment went back.
+
+    Matched by the payment the InvoicePayment recorded (payment intent or charge), never by ``charge.invoice``
+    (absent since the 2025 versions). ``amount_refunded`` only grows at Stripe, so an older event delivered
+    after a newer one describes the past and changes nothing.
+    """
+    invoice = _invoice_of_charge(stripe_charge)
     if invoice is None:
         return None, "Charge of another product: ignored."
-    invoice.amount_refunded_minor = stripe_charge.get("amount_refunded") or 0
-    invoice.save(update_fields=["amount_refunded_minor", "updated_at"])
+    refunded = stripe_charge.get("amount_refunded") or 0
+    if refunded <= invoice.amount_refunded_minor:
+        return invoice, f"Refunded {invoice.amount_refunded_minor} {invoice.currency} already; older event skipped."
+    invoice.amount_refunded_minor = refunded
+    if not invoice.stripe_charge_id and stripe_charge.get("id"):
+        invoice.stripe_charge_id = stripe_charge["id"]
+    invoice.save(update_fields=["amount_refunded_minor", "stripe_charge_id", "updated_at"])
     return invoice, f"Refunded {invoice.amount_refunded_minor} {invoice.currency}."

@@ -11,7 +11,9 @@ Only the membership's newest subscription decides the membership's status.
 """
 
 import time
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,9 +30,13 @@ from billing.models import (
     SubscriptionStatus,
 )
 from billing.services.catalog import active_price_for
+from billing.services.customers import customer_replace_deleted
 from billing.services.events import from_timestamp
-from clubs.models import Membership, MembershipStatus
+from billing.services.notifications import activation_email_enqueue
+from clubs.models import Membership, MembershipStatus, Plan
 from clubs.services import membership_transition
+from core.formatting import format_date
+from core.tokens import BadToken, token_make, token_read
 from members.models import User
 
 MEMBERSHIP_STATUS_FOR = {
@@ -50,8 +56,10 @@ CHECKOUT_KEY_WINDOW_SECONDS = 600
 def customer_for_user(*, user: User) -> StripeCustomer:
     """The user's one Stripe customer, created on first need and reused for every club."""
     existing = StripeCustomer.objects.filter(user=user).first()
-    if existing is not None:
+    if existing is not None and existing.deleted_at is None:
         return existing
+    if existing is not None:  # deleted at Stripe (customer.deleted): a new customer, same mirror row
+        return customer_replace_deleted(customer=existing)
     # The key makes a retried or concurrent create return the same Stripe customer.
     created = gateway.customer_create(
         email=user.email,
@@ -89,7 +97,6 @@ def checkout_session_start(*, membership: Membership, success_url: str, cancel_u
         "customer": customer.stripe_customer_id,
         "client_reference_id": str(membership.pk),
         "line_items": [{"price": price.stripe_price_id, "quantity": 1}],
-        "allow_promotion_codes": True,
         "subscription_data": subscription_data,
         "metadata": reference,
         "success_url": success_url + "?session_id={CHECKOUT_SESSION_ID}",
@@ -97,9 +104,12 @@ def checkout_session_start(*, membership: Membership, success_url: str, cancel_u
     }
     key_parts: list = [membership.pk, plan.pk]
     if coupon_id:
-        del params["allow_promotion_codes"]
         params["discounts"] = [{"coupon": coupon_id}]
         key_parts.append(coupon_id)
+    elif membership.club.accepts_promotion_codes:
+        # Typed codes only where the club turned them on; Stripe then accepts only codes whose coupon applies
+        # to this club's product (offer codes apply to their offer's product, other clubs' to theirs).
+        params["allow_promotion_codes"] = True
     # A double click within the window gets the same session rather than a second one; once a
     # checkout has produced a subscription, the count changes and a rejoin gets a fresh session.
     window = int(time.time() // CHECKOUT_KEY_WINDOW_SECONDS)
@@ -175,6 +185,9 @@ def subscription_apply(*, stripe_subscription: dict, event_created: datetime | N
     local.stripe_price_id = price.get("id", "")
     local.amount_minor = price.get("unit_amount") or 0
     local.currency = (price.get("currency") or "").upper()
+    if not (stripe_subscription.get("discounts") or stripe_subscription.get("discount")):
+        # The coupon was used up (duration once) or removed: the next payment is the full price again.
+        local.discount_coupon_id, local.discount_percent_off, local.discount_amount_off_minor = "", None, None
     local.plan = known_price.plan if known_price else local.plan
     local.stripe_created = from_timestamp(stripe_subscription.get("created"))
     if event_created:
@@ -192,16 +205,26 @@ def _membership_follow(subscription: Subscription, *, at: datetime) -> None:
     newest = membership.subscriptions.order_by("-stripe_created", "-pk").first()
     if newest is not None and newest.pk != subscription.pk:
         return
+    if membership.is_complimentary:
+        # The club's gift decides access and dates; a paid subscription stopped for it ends without them.
+        return
     membership.current_period_end = subscription.current_period_end
+    membership.ends_at_period_end = subscription.cancel_at_period_end and subscription.status not in (
+        TERMINAL_SUBSCRIPTION_STATUSES
+    )
     if subscription.plan_id:
         membership.plan_id = subscription.plan_id
-    membership.save(update_fields=["current_period_end", "plan", "updated_at"])
+    membership.save(update_fields=["current_period_end", "ends_at_period_end", "plan", "updated_at"])
+    from_status = membership.status
     membership_transition(
         membership=membership,
         to_status=MEMBERSHIP_STATUS_FOR[SubscriptionStatus(subscription.status)],
         reason=f"Stripe subscription {subscription.stripe_subscription_id} is {subscription.status}",
         at=at,
     )
+    if membership.status != from_status:
+        # Paid access began: "your membership is active", once for this activation (billing/services/notifications.py).
+        activation_email_enqueue(status_change=membership.status_changes.order_by("-pk").first())
 
 
 # --- What members (and staff) do with a running subscription --------------------------------
@@ -235,6 +258,8 @@ def subscription_resume(*, membership: Membership) -> Subscription:
     subscription = current_subscription(membership=membership)
     if not subscription.cancel_at_period_end:
         raise BillingError(_("This membership is not set to end."))
+    if membership.is_complimentary:
+        raise BillingError(_("This membership is a gift from the club: there is nothing to pay or resume."))
     return _apply_response(
         gateway.subscription_update(
             subscription_id=subscription.stripe_subscription_id, params={"cancel_at_period_end": False}
@@ -254,47 +279,241 @@ def _switch_items(stripe_subscription_id: str, price: StripePrice) -> list[dict]
     return [{"id": item_id, "price": price.stripe_price_id}]
 
 
-def subscription_switch_preview(*, membership: Membership, plan) -> dict:
-    """What switching costs today (prorated) and what renews after, without changing anything."""
+PLAN_SWITCH_PURPOSE = "billing.plan-switch"
+# How long a preview's figure may be confirmed: long enough to read the page, too short to pick the past.
+SWITCH_PREVIEW_MAX_AGE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class SwitchPreview:
+    """What the member confirms: today's prorated amount and what it does to their credit.
+
+    ``token`` signs the moment the figure was computed for, bound to the member, their subscription and the
+    target price: the confirmation charges at that moment or not at all (never at a date the request names).
+    """
+
+    plan: Plan
+    currency: str
+    amount_due_minor: int
+    credit_created_minor: int
+    credit_used_minor: int
+    credit_after_minor: int
+    proration_date: int
+    token: str
+
+
+def _switch_target(*, membership: Membership, plan: Plan) -> tuple[Subscription, StripePrice]:
     subscription = current_subscription(membership=membership)
     if plan.club_id != membership.club_id or not plan.is_active or plan.pk == subscription.plan_id:
         raise BillingError(_("Please choose another plan of this club."))
-    price = active_price_for(plan=plan)
+    return subscription, active_price_for(plan=plan)
+
+
+def subscription_switch_preview(*, membership: Membership, plan: Plan) -> SwitchPreview:
+    """What switching costs today (prorated), how much credit it creates or uses, without changing anything.
+
+    The customer's balance is negative when Stripe holds credit: an invoice's total is first paid from it,
+    and a negative total (a downgrade's unused time worth more than the new price) adds to it.
+    """
+    subscription, price = _switch_target(membership=membership, plan=plan)
     proration_date = int(time.time())
-    preview = gateway.invoice_preview(
-        params={
-            "customer": subscription.customer.stripe_customer_id,
-            "subscription": subscription.stripe_subscription_id,
-            "subscription_details": {
-                "items": _switch_items(subscription.stripe_subscription_id, price),
-                "proration_date": proration_date,
-                "proration_behavior": "always_invoice",
-            },
-        }
+    preview = gateway.as_json(
+        gateway.invoice_preview(
+            params={
+                "customer": subscription.customer.stripe_customer_id,
+                "subscription": subscription.stripe_subscription_id,
+                "subscription_details": {
+                    "items": _switch_items(subscription.stripe_subscription_id, price),
+                    "proration_date": proration_date,
+                    "proration_behavior": "always_invoice",
+                },
+            }
+        )
     )
-    return {
-        "amount_due_minor": preview.amount_due,
-        "currency": preview.currency.upper(),
-        "proration_date": proration_date,
-        "plan": plan,
-    }
+    starting = preview.get("starting_balance") or 0
+    total = preview.get("total") or 0
+    credit_before = max(-starting, 0)
+    credit_after = max(-(total + starting), 0)
+    token = token_make(
+        purpose=PLAN_SWITCH_PURPOSE,
+        parts=[membership.pk, subscription.stripe_subscription_id, price.stripe_price_id, proration_date],
+    )
+    return SwitchPreview(
+        plan=plan,
+        currency=(preview.get("currency") or subscription.currency).upper(),
+        amount_due_minor=preview.get("amount_due") or 0,
+        credit_created_minor=max(credit_after - credit_before, 0),
+        credit_used_minor=max(credit_before - credit_after, 0),
+        credit_after_minor=credit_after,
+        proration_date=proration_date,
+        token=token,
+    )
 
 
-def subscription_switch_plan(*, membership: Membership, plan, proration_date: int | None = None) -> Subscription:
-    """Move to another plan now; the difference is prorated and invoiced at once (upsell to longer plans)."""
-    subscription = current_subscription(membership=membership)
-    if plan.club_id != membership.club_id or not plan.is_active or plan.pk == subscription.plan_id:
-        raise BillingError(_("Please choose another plan of this club."))
-    price = active_price_for(plan=plan)
+def _proration_date_from(token: str, *, membership: Membership, subscription: Subscription, price: StripePrice) -> int:
+    """The moment the member's preview was computed for, if the token is theirs, for this switch, and fresh."""
+    refused = BillingError(
+        _("That price is out of date or was not for this switch. Check the amount below, then confirm again.")
+    )
+    try:
+        membership_id, subscription_id, price_id, proration_date = token_read(
+            token, purpose=PLAN_SWITCH_PURPOSE, shape=(int, str, str, int), max_age=SWITCH_PREVIEW_MAX_AGE
+        )
+    except BadToken as error:
+        raise refused from error
+    if (membership_id, subscription_id, price_id) != (
+        membership.pk,
+        subscription.stripe_subscription_id,
+        price.stripe_price_id,
+    ):
+        raise refused
+    if proration_date > time.time() + 60:
+        raise refused
+    return proration_date
+
+
+def subscription_switch_plan(*, membership: Membership, plan: Plan, preview_token: str) -> Subscription:
+    """Move to another plan now at the previewed figure; the difference is prorated and invoiced at once.
+
+    The proration moment comes only from the server's signed preview (``preview_token``): a posted date would
+    let a member on a yearly plan claim a whole year of unused time, switch back, and repeat.
+    ``error_if_incomplete``: when the immediate invoice cannot be paid (a declined card), Stripe refuses the
+    update and the subscription stays as it was, so nothing changes silently.
+    """
+    subscription, price = _switch_target(membership=membership, plan=plan)
+    proration_date = _proration_date_from(preview_token, membership=membership, subscription=subscription, price=price)
     params = {
         "items": _switch_items(subscription.stripe_subscription_id, price),
         "proration_behavior": "always_invoice",
+        "proration_date": proration_date,
+        "payment_behavior": "error_if_incomplete",
         "cancel_at_period_end": False,
     }
-    if proration_date:
-        params["proration_date"] = proration_date  # the same figure the member saw in the preview
-    return _apply_response(
-        gateway.subscription_update(subscription_id=subscription.stripe_subscription_id, params=params)
+    try:
+        response = gateway.subscription_update(subscription_id=subscription.stripe_subscription_id, params=params)
+    except gateway.CardDeclined as error:
+        raise BillingError(
+            _(
+                "Your card was declined (%(reason)s), so your plan has not changed and nothing was charged. "
+                "Update your card, then try again."
+            )
+            % {"reason": error}
+        ) from error
+    switched = _apply_response(response)
+    customer_balance_refresh(customer=subscription.customer)
+    return switched
+
+
+# --- The customer's balance (credit) --------------------------------------------------------------
+
+
+def customer_apply(*, stripe_customer: dict, event_created: datetime | None) -> StripeCustomer | None:
+    """Mirror a Stripe customer's email and balance; a snapshot older than the balance we hold is skipped."""
+    with transaction.atomic():
+        customer = (
+            StripeCustomer.objects.select_for_update().filter(stripe_customer_id=stripe_customer.get("id")).first()
+        )
+        if customer is None:
+            return None
+        customer.email = stripe_customer.get("email") or ""
+        fields = ["email", "updated_at"]
+        # Stripe stamps events in whole seconds: a read made now counts as this second, so an event of the
+        # same second (a renewal right after a switch) is not taken for an older snapshot.
+        as_of = event_created or timezone.now().replace(microsecond=0)
+        if "balance" in stripe_customer and (customer.balance_as_of is None or as_of >= customer.balance_as_of):
+            customer.balance_minor = stripe_customer.get("balance") or 0
+            customer.balance_currency = (stripe_customer.get("currency") or customer.balance_currency or "").upper()
+            customer.balance_as_of = as_of
+            fields += ["balance_minor", "balance_currency", "balance_as_of"]
+        customer.save(update_fields=fields)
+        return customer
+
+
+def customer_balance_refresh(*, customer: StripeCustomer) -> StripeCustomer | None:
+    """Read the balance from Stripe now (after a switch) so the billing page shows the credit at once."""
+    return customer_apply(
+        stripe_customer=gateway.as_json(gateway.customer_retrieve(customer_id=customer.stripe_customer_id)),
+        event_created=None,
+    )
+
+
+# --- Discounts on the running subscription (a save offer) -----------------------------------------
+
+
+def subscription_discount_apply(
+    *,
+    membership: Membership,
+    coupon_id: str,
+    percent_off: Decimal | int | None = None,
+    amount_off_minor: int | None = None,
+) -> Subscription:
+    """Put a coupon on the running subscription's next invoice and remember it for the billing page and admin.
+
+    Stripe's subscription events carry only discount ids, so what the coupon takes off is recorded here,
+    where it is applied; the mirror drops it when Stripe reports the subscription without discounts.
+    """
+    subscription = current_subscription(membership=membership)
+    response = gateway.subscription_update(
+        subscription_id=subscription.stripe_subscription_id, params={"discounts": [{"coupon": coupon_id}]}
+    )
+    local = _apply_response(response)
+    Subscription.objects.filter(pk=local.pk).update(
+        discount_coupon_id=coupon_id,
+        discount_percent_off=None if percent_off is None else Decimal(percent_off),
+        discount_amount_off_minor=amount_off_minor,
+    )
+    local.refresh_from_db()
+    return local
+
+
+# --- Complimentary access and a paid subscription (clubs/hooks.py) ---------------------------------
+
+# A subscription that charges (or will charge) the member: trials charge at their end, past due retries.
+CHARGING_STATUSES = (
+    SubscriptionStatus.TRIALING,
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.PAST_DUE,
+    SubscriptionStatus.UNPAID,
+)
+
+
+def _charging_subscription(membership: Membership) -> Subscription | None:
+    subscription = membership.subscriptions.order_by("-stripe_created", "-pk").first()
+    if subscription is None or subscription.status not in CHARGING_STATUSES or subscription.cancel_at_period_end:
+        return None
+    return subscription
+
+
+def paid_subscription_describe(*, membership: Membership) -> str:
+    """Why complimentary access cannot simply be added: the member still pays ('' when they do not)."""
+    subscription = _charging_subscription(membership)
+    if subscription is None:
+        return ""
+    if subscription.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
+        return _("an unpaid invoice that Stripe is still collecting (subscription %(id)s)") % {
+            "id": subscription.stripe_subscription_id
+        }
+    return _("a paid subscription that renews on %(date)s (subscription %(id)s)") % {
+        "date": format_date(subscription.current_period_end) or "—",
+        "id": subscription.stripe_subscription_id,
+    }
+
+
+def paid_subscription_stop(*, membership: Membership) -> None:
+    """Staff chose complimentary access over the paid subscription: it stops renewing at period end.
+
+    The period already paid for is not refunded (staff can refund it separately); no further charge is made.
+    An unpaid invoice is refused: Stripe would keep retrying it while the club gives the membership away.
+    """
+    subscription = _charging_subscription(membership)
+    if subscription is None:
+        return
+    if subscription.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.UNPAID):
+        raise BillingError(_("This member has an unpaid invoice; void it or cancel the subscription in Stripe first."))
+    _apply_response(
+        gateway.subscription_update(
+            subscription_id=subscription.stripe_subscription_id, params={"cancel_at_period_end": True}
+        )
     )
 
 

@@ -4,9 +4,7 @@ Profiles: ``local`` (default for manage.py), ``test`` (pytest) and ``production`
 """
 
 import logging
-import os
 import socket
-import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -27,6 +25,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The site's name in emails (allauth's "Hello from ..."); the sites framework follows it (members/sites.py).
+SITE_NAME = env("SITE_NAME", default="Returnpath")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,6 +103,17 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 # Behind PgBouncer in transaction pooling, a server-side cursor (QuerySet.iterator()) may outlive its
 # transaction's server connection: turn them off there (Django's "Transaction pooling" note).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DB_DISABLE_SERVER_SIDE_CURSORS", default=False)
+# The embedded SQLite default (a file) serves requests from several threads and processes at once (issue 16):
+# WAL lets readers go on while one connection writes; IMMEDIATE takes the write lock when a transaction starts,
+# so two writers (two members' RSVPs) queue for up to `timeout` seconds instead of one failing with "database
+# is locked" when its read upgrades to a write, which no busy timeout can wait out. In-memory test DBs keep
+# SQLite's defaults.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and DATABASES["default"]["NAME"] != ":memory:":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=20),
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: Celery broker and cache; in-process fallback ------------------------------------
@@ -126,16 +137,13 @@ if REDIS_AVAILABLE:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    # Without a broker, tasks still run (in the web process) so nothing is silently dropped.
+    # No broker here: tasks run in the calling process and the cache is per process. Tests keep this
+    # (config/settings/test.py); config/settings/local.py replaces it with an embedded broker and a file
+    # cache shared by web, worker and beat; production warns (config/settings/production.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
-    # runserver's autoreloader imports settings in a watcher process too: only the serving process says it.
-    if not (sys.argv[1:2] == ["runserver"] and "--noreload" not in sys.argv and os.environ.get("RUN_MAIN") != "true"):
-        logger.warning(
-            "Redis %s: Celery tasks run in-process in the web process (set REDIS_URL to a reachable Redis).",
-            f"at {REDIS_URL} is not reachable" if REDIS_URL else "is not configured (REDIS_URL unset)",
-        )
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
@@ -153,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "worker-heartbeat": {"task": "config.tasks.worker_heartbeat", "schedule": 60.0},
     "stripe-reconcile": {"task": "billing.tasks.reconcile_stripe", "schedule": crontab(hour=3, minute=15)},
+    # Stored webhook events the broker never got (Redis down at the time) are enqueued here.
+    "stripe-webhook-pickup": {"task": "billing.tasks.pickup_webhook_events", "schedule": 60.0},
     "expire-complimentary-memberships": {
         "task": "clubs.tasks.expire_complimentary_memberships",
         "schedule": crontab(hour=0, minute=10),
@@ -181,7 +191,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator"},  # Django's, in the reader's digits
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -189,9 +199,11 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "clubs:my-clubs"
 
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "members.adapters.user_display"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "members.forms.SignupForm"}  # takes the browser's time zone (static/js/time-zone.js)
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
@@ -236,6 +248,10 @@ EMAIL_CONFIG = email_settings(env, default_url="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Returnpath <noreply@returnpath.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Message-IDs of member emails (core/emails.py): this domain, else DEFAULT_FROM_EMAIL's; never the host name.
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="")
+# Optional mailto: target added to List-Unsubscribe next to the https one-click link.
+EMAIL_UNSUBSCRIBE_MAILTO = env("EMAIL_UNSUBSCRIBE_MAILTO", default="")
 
 # --- Stripe ---------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
@@ -261,6 +277,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Member-only uploads (offer images, feed photos): never under MEDIA_ROOT, never served by the proxy.
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
+CLUB_COVER_MAX_SIDE = 1920
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

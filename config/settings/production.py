@@ -1,5 +1,9 @@
 """Production: everything secret comes from the environment; HTTPS only."""
 
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
 from config.email import email_settings
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
@@ -27,6 +31,14 @@ STORAGES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
 EMAIL_CONFIG = email_settings(env, default_url="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# Required here (no noreply@returnpath.local default): links and List-Unsubscribe are built from SITE_URL,
+# and the From domain is the one SPF, DKIM and DMARC are set up for (docs/email.md). `check --deploy`
+# refuses an http SITE_URL and a special-use From domain (core/checks.py).
+SITE_URL = env("SITE_URL")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", default="")
+EMAIL_UNSUBSCRIBE_MAILTO = env("EMAIL_UNSUBSCRIBE_MAILTO", default="")
 
 # /healthz answers plain HTTP too: load balancers probe the backend directly, not through TLS.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
@@ -35,9 +47,22 @@ REQUIRE_STAFF_MFA = env.bool("REQUIRE_STAFF_MFA", default=True)
 LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")  # noqa: F405
 LOGGING["loggers"]["returnpath.request"]["level"] = env("REQUEST_LOG_LEVEL", default="INFO")  # noqa: F405
 
-if not REDIS_AVAILABLE:  # noqa: F405
-    # Rate limits, the worker heartbeat and sessions-by-cache need one cache shared by every process.
-    logger.warning(  # noqa: F405
-        "Production without a reachable Redis: rate limits are counted per process and /healthz cannot see "
-        "the Celery heartbeat. Set REDIS_URL."
-    )
+# --- Redis is required (issue 16, "Failing safe") ------------------------------------------------
+# base.py falls back to in-process tasks and a per-process cache when Redis is missing: right for tests,
+# wrong here, where that would run Celery tasks inside web requests and count rate limits per process.
+# So production refuses to start instead. BUILD_WITHOUT_REDIS is only for image builds (compilemessages,
+# collectstatic in the Dockerfile), which serve no request and enqueue nothing.
+# /healthz answers 503 if the cache or the broker is anything but that Redis (config/health.py).
+HEALTHZ_REQUIRE_REDIS = True
+if not env.bool("BUILD_WITHOUT_REDIS", default=False):
+    if not REDIS_URL:  # noqa: F405
+        raise ImproperlyConfigured(
+            "REDIS_URL is not set. Production needs Redis as the Celery broker and the shared cache "
+            "(e.g. REDIS_URL=redis://127.0.0.1:6379/0)."
+        )
+    if not REDIS_AVAILABLE:  # noqa: F405
+        raise ImproperlyConfigured(
+            # Host and port only: the URL may carry a password, and this message reaches logs.
+            f"REDIS_URL ({urlparse(REDIS_URL).hostname}:{urlparse(REDIS_URL).port or 6379}) is not reachable. "  # noqa: F405
+            "Production needs Redis as the Celery broker and the shared cache; start Redis or fix REDIS_URL."
+        )

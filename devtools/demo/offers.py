@@ -26,6 +26,7 @@ def seed_offers_demo(*, club: Club, leader: User) -> Offer:
             "currency": club.currency,
             "quantity_limit": 10,
             "valid_from": timezone.now() - timedelta(days=1),
+            "publish_at": timezone.now() - timedelta(days=1),
             "valid_until": timezone.now() + timedelta(days=30),
             "created_by": leader,
         },

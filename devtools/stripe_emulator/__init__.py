@@ -54,10 +54,23 @@ def emulator_client(emulator: StripeEmulator) -> stripe.StripeClient:
     )
 
 
+def _deliver_in_demo_mode(events: list[dict]) -> None:
+    """Events an API call made the emulator emit (a staff refund's ``charge.refunded``) reach the webhook
+    endpoint once the request's transaction commits, as Stripe's would, but only in demo mode."""
+    from django.db import transaction
+
+    from devtools.demo.checkout import demo_events_deliver, demo_mode
+
+    if demo_mode():
+        transaction.on_commit(lambda: demo_events_deliver(events))
+
+
 def install(emulator: StripeEmulator | None) -> None:
     """Send every gateway call to ``emulator`` (tests, benches); None goes back to the configured client."""
     global _installed
     _installed = emulator
+    if emulator is not None:
+        emulator.api_events_listener = _deliver_in_demo_mode
     gateway.use_client(emulator_client(emulator) if emulator is not None else None)
 
 
@@ -68,7 +81,9 @@ def demo_client() -> stripe.StripeClient:
         raise ImproperlyConfigured("The Stripe emulator stands in for Stripe only with DEBUG on (demo mode).")
     with _demo_lock:
         if _demo is None:
-            emulator = PersistentStripeEmulator(state_path=settings.BASE_DIR / DEMO_STATE_FILE)
+            path = getattr(settings, "DEMO_STRIPE_STATE_FILE", None) or settings.BASE_DIR / DEMO_STATE_FILE
+            emulator = PersistentStripeEmulator(state_path=path)
+            emulator.api_events_listener = _deliver_in_demo_mode
             _demo = emulator, emulator_client(emulator)
         return _demo[1]
 

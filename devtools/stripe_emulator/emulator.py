@@ -235,6 +235,50 @@ def signed_delivery(event: dict[str, Any], secret: str, *, timestamp: int | None
 Handler = Callable[..., tuple[int, dict[str, Any]]]
 
 
+# Keys under which Stripe objects hold a moment (Unix seconds); shift_time moves only these.
+MOMENT_KEYS = frozenset(
+    {
+        "anchor",
+        "billing_cycle_anchor",
+        "cancel_at",
+        "canceled_at",
+        "created",
+        "current_period_end",
+        "current_period_start",
+        "due_date",
+        "effective_at",
+        "end",
+        "ended_at",
+        "expires_at",
+        "finalized_at",
+        "marked_uncollectible_at",
+        "next_payment_attempt",
+        "paid_at",
+        "period_end",
+        "period_start",
+        "start",
+        "start_date",
+        "trial_end",
+        "trial_start",
+        "updated",
+        "updated_at",
+        "voided_at",
+    }
+)
+
+
+def _shift_moments(node: Any, seconds: int) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in MOMENT_KEYS and isinstance(value, int) and not isinstance(value, bool) and value > 10**9:
+                node[key] = value + seconds
+            else:
+                _shift_moments(value, seconds)
+    elif isinstance(node, list):
+        for value in node:
+            _shift_moments(value, seconds)
+
+
 class StripeEmulator(stripe.HTTPClient):
     """Stripe's API for the objects this site uses, held in memory."""
 
@@ -261,6 +305,12 @@ class StripeEmulator(stripe.HTTPClient):
         self._sessions: dict[str, dict[str, Any]] = {}  # what a checkout session was created with
         self._billing: dict[str, dict[str, Any]] = {}  # per subscription: anchor, periods, pending lines
         self._payment_methods: dict[str, str] = {}  # customer id -> the card saved at Checkout
+        self._deleted_customers: dict[str, dict[str, Any]] = {}  # deleted in the Dashboard: id -> as it was
+        self._unannounced_payments: list[str] = []  # InvoicePayments paid; invoice_payment.paid follows invoice.paid
+        # Called with the events an API request emitted (a refund's charge.refunded): demo mode delivers them.
+        self.api_events_listener: Callable[[list[dict[str, Any]]], None] | None = None
+        self._declining_cards: set[str] = set()  # customers whose card declines a plan switch's invoice
+        self.failing_customers: list[str] = []  # customers whose card declines every charge (demo_advance)
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
             ("POST", re.compile(r"/v1/products"), self._product_create),
             ("POST", re.compile(r"/v1/products/([^/]+)"), self._product_update),
@@ -269,7 +319,8 @@ class StripeEmulator(stripe.HTTPClient):
             ("POST", re.compile(r"/v1/prices/([^/]+)"), self._price_update),
             ("GET", re.compile(r"/v1/prices/([^/]+)"), self._retriever("price")),
             ("POST", re.compile(r"/v1/customers"), self._customer_create),
-            ("GET", re.compile(r"/v1/customers/([^/]+)"), self._retriever("customer")),
+            ("GET", re.compile(r"/v1/customers/([^/]+)"), self._customer_retrieve),
+            ("DELETE", re.compile(r"/v1/customers/([^/]+)"), self._customer_delete),
             ("POST", re.compile(r"/v1/customers/([^/]+)/balance_transactions"), self._balance_transaction_create),
             ("GET", re.compile(r"/v1/customers/([^/]+)/payment_methods"), self._customer_payment_methods_list),
             ("POST", re.compile(r"/v1/checkout/sessions"), self._checkout_session_create),
@@ -280,6 +331,7 @@ class StripeEmulator(stripe.HTTPClient):
             ("POST", re.compile(r"/v1/invoices/create_preview"), self._invoice_preview),
             ("GET", re.compile(r"/v1/invoices/([^/]+)"), self._retriever("invoice")),
             ("GET", re.compile(r"/v1/invoice_payments"), self._invoice_payments_list),
+            ("GET", re.compile(r"/v1/invoice_payments/([^/]+)"), self._retriever("invoice_payment")),
             ("GET", re.compile(r"/v1/payment_intents/([^/]+)"), self._retriever("payment_intent")),
             ("GET", re.compile(r"/v1/charges/([^/]+)"), self._retriever("charge")),
             ("POST", re.compile(r"/v1/refunds"), self._refund_create),
@@ -291,6 +343,7 @@ class StripeEmulator(stripe.HTTPClient):
             ("GET", re.compile(r"/v1/coupons/([^/]+)"), self._retriever("coupon")),
             ("POST", re.compile(r"/v1/promotion_codes"), self._promotion_code_create),
             ("GET", re.compile(r"/v1/promotion_codes/([^/]+)"), self._retriever("promotion_code")),
+            ("POST", re.compile(r"/v1/promotion_codes/([^/]+)"), self._promotion_code_update),
         ]
 
     # --- stripe.HTTPClient ----------------------------------------------------------------------
@@ -338,12 +391,15 @@ class StripeEmulator(stripe.HTTPClient):
                 return stored["body"], stored["status"], replay_headers
 
         self._request_context = {"id": request_id, "idempotency_key": key}
+        mark = len(self.events)
         try:
             status, payload = self._dispatch(method, path, params)
         except _ApiError as error:
             status, payload = error.status, error.body(request_id)
         finally:
             self._request_context = None
+        if self.api_events_listener is not None and len(self.events) > mark:
+            self.api_events_listener(copy.deepcopy(self.events[mark:]))
         body = json.dumps(payload)
         if key and method in ("POST", "DELETE") and status < 400:
             self._idempotent[key] = {
@@ -447,6 +503,11 @@ class StripeEmulator(stripe.HTTPClient):
         }
         self.events.append(event)
         self.objects[event["id"]] = event
+        if event_type == "invoice.paid":
+            # Stripe sends invoice_payment.paid with the invoice's: the only link from the payment to the invoice.
+            for payment_id in [pid for pid in self._unannounced_payments if self.objects[pid]["invoice"] == obj["id"]]:
+                self._unannounced_payments.remove(payment_id)
+                self._emit("invoice_payment.paid", self.objects[payment_id])
         return event
 
     # --- Catalog --------------------------------------------------------------------------------
@@ -599,6 +660,33 @@ class StripeEmulator(stripe.HTTPClient):
             "test_clock": None,
         }
         return self._save(customer)
+
+    def _customer_retrieve(self, params: dict[str, Any], customer_id: str) -> tuple[int, dict[str, Any]]:
+        """A deleted customer is still found, as Stripe's stub ``{id, object, deleted: true}``."""
+        _check_params(params, set())
+        if customer_id in self._deleted_customers:
+            return 200, {"id": customer_id, "object": "customer", "deleted": True}
+        return 200, copy.deepcopy(self._find("customer", customer_id))
+
+    def _customer_delete(self, params: dict[str, Any], customer_id: str) -> tuple[int, dict[str, Any]]:
+        _check_params(params, set())
+        customer = self._find("customer", customer_id)
+        self._deleted_customers[customer_id] = customer
+        del self.objects[customer_id]
+        for subscription in [obj for obj in self.objects.values() if obj.get("object") == "subscription"]:
+            if subscription["customer"] == customer_id and subscription["status"] != "canceled":
+                self._end_subscription(subscription, self._tick(), canceled_at=self._tick())
+                self._emit("customer.subscription.deleted", subscription)
+        self._emit("customer.deleted", customer)
+        return 200, {"id": customer_id, "object": "customer", "deleted": True}
+
+    def delete_customer(self, customer_id: str) -> list[dict[str, Any]]:
+        """Simulation: staff delete the customer in the Stripe Dashboard. Stripe cancels their subscriptions
+        (``customer.subscription.deleted``) and emits ``customer.deleted`` with the customer as it was."""
+        with self._lock:
+            mark = len(self.events)
+            self._customer_delete({}, customer_id)
+            return copy.deepcopy(self.events[mark:])
 
     def _balance_transaction_create(self, params: dict[str, Any], customer_id: str) -> tuple[int, dict[str, Any]]:
         """A manual credit (negative) or debit on the customer's balance, applied to their next invoices."""
@@ -776,7 +864,13 @@ class StripeEmulator(stripe.HTTPClient):
             raise _ApiError(400, "You may only specify one of these parameters: allow_promotion_codes, discounts.")
         now = self._tick()
         amount = price["unit_amount"] * quantity
-        amount_discount, session_discounts = self._discount_for(discounts, amount, price["currency"])
+        amount_discount, session_discounts = self._discount_for(
+            discounts,
+            amount,
+            price["currency"],
+            customer_id=customer["id"] if customer else None,
+            product_id=price["product"],
+        )
         expires_at = _int(params["expires_at"], "expires_at") if params.get("expires_at") not in (None, "") else None
         if expires_at is not None and not now + 1800 <= expires_at <= now + DAY:
             raise _ApiError(
@@ -876,7 +970,9 @@ class StripeEmulator(stripe.HTTPClient):
         )
         return self.objects[price["id"]]
 
-    def _discount_for(self, discounts: Any, amount: int, currency: str) -> tuple[int, list[dict[str, Any]]]:
+    def _discount_for(
+        self, discounts: Any, amount: int, currency: str, *, customer_id: str | None = None, product_id: str = ""
+    ) -> tuple[int, list[dict[str, Any]]]:
         if not discounts:
             return 0, []
         if not isinstance(discounts, list) or len(discounts) != 1 or not isinstance(discounts[0], dict):
@@ -884,8 +980,9 @@ class StripeEmulator(stripe.HTTPClient):
         entry = discounts[0]
         if entry.get("promotion_code"):
             promotion = self._find("promotion_code", entry["promotion_code"], param="discounts[0][promotion_code]")
-            if not promotion["active"]:
-                raise _ApiError(400, "This promotion code is inactive.", param="discounts[0][promotion_code]")
+            refusal = self._promotion_code_refusal(promotion, customer_id=customer_id, product_id=product_id)
+            if refusal:
+                raise _ApiError(400, refusal, param="discounts[0][promotion_code]")
             coupon = self.objects[promotion["promotion"]["coupon"]]
         else:
             promotion = None
@@ -902,8 +999,26 @@ class StripeEmulator(stripe.HTTPClient):
 
     def _coupon_create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         _check_params(
-            params, {"id", "name", "percent_off", "amount_off", "currency", "duration", "metadata", "max_redemptions"}
+            params,
+            {
+                "id",
+                "name",
+                "percent_off",
+                "amount_off",
+                "currency",
+                "duration",
+                "metadata",
+                "max_redemptions",
+                "applies_to",
+            },
         )
+        applies_to = params.get("applies_to")
+        if applies_to not in (None, ""):
+            products = applies_to.get("products") if isinstance(applies_to, dict) else None
+            if not isinstance(products, list) or not products:
+                raise _ApiError(400, "Missing required param: applies_to[products].", param="applies_to[products]")
+            for index, product_id in enumerate(products):
+                self._find("product", product_id, param=f"applies_to[products][{index}]")
         percent_off = params.get("percent_off")
         amount_off = params.get("amount_off")
         if (percent_off in (None, "")) == (amount_off in (None, "")):
@@ -928,6 +1043,7 @@ class StripeEmulator(stripe.HTTPClient):
             "id": coupon_id,
             "object": "coupon",
             "amount_off": _int(amount_off, "amount_off") if amount_off not in (None, "") else None,
+            "applies_to": {"products": list(applies_to["products"])} if applies_to not in (None, "") else None,
             "created": self._tick(),
             "currency": params.get("currency") or None,
             "duration": duration,
@@ -962,16 +1078,24 @@ class StripeEmulator(stripe.HTTPClient):
         )
         if taken:
             raise _ApiError(400, "An active promotion code with `code` already exists.", param="code")
+        if params.get("customer"):
+            self._find("customer", params["customer"], param="customer")
+        max_redemptions = _int(params["max_redemptions"], "max_redemptions") if params.get("max_redemptions") else None
+        if max_redemptions is not None and max_redemptions < 1:
+            raise _ApiError(400, "Invalid positive integer", param="max_redemptions")
+        expires_at = _int(params["expires_at"], "expires_at") if params.get("expires_at") else None
+        if expires_at is not None and expires_at <= self._tick():
+            raise _ApiError(400, "The `expires_at` timestamp must be in the future.", param="expires_at")
         promotion_code = {
             "id": self._id("promo_"),
             "object": "promotion_code",
             "active": _bool(params.get("active", True), "active"),
             "code": code,
             "created": self._tick(),
-            "customer": params.get("customer"),
-            "expires_at": None,
+            "customer": params.get("customer") or None,
+            "expires_at": expires_at,
             "livemode": False,
-            "max_redemptions": None,
+            "max_redemptions": max_redemptions,
             "metadata": _metadata(params.get("metadata")),
             "promotion": {"coupon": coupon["id"], "type": "coupon"},
             "restrictions": {
@@ -982,6 +1106,35 @@ class StripeEmulator(stripe.HTTPClient):
             "times_redeemed": 0,
         }
         return 200, copy.deepcopy(self._save(promotion_code))
+
+    def _promotion_code_update(self, params: dict[str, Any], promotion_code_id: str) -> tuple[int, dict[str, Any]]:
+        _check_params(params, {"active", "metadata"})
+        promotion_code = self._find("promotion_code", promotion_code_id)
+        if "active" in params:
+            promotion_code["active"] = _bool(params["active"], "active")
+        if "metadata" in params:
+            promotion_code["metadata"] = _merge_metadata(promotion_code["metadata"], params["metadata"])
+        return 200, copy.deepcopy(promotion_code)
+
+    def _promotion_code_refusal(
+        self, promotion: dict[str, Any], *, customer_id: str | None, product_id: str
+    ) -> str | None:
+        """Why Stripe would refuse this code for this customer and product (None: it applies)."""
+        coupon = self.objects[promotion["promotion"]["coupon"]]
+        if not promotion["active"] or not coupon["valid"]:
+            return "This promotion code is inactive."
+        if promotion["expires_at"] is not None and promotion["expires_at"] <= self._tick():
+            return "This promotion code has expired."
+        if promotion["max_redemptions"] is not None and promotion["times_redeemed"] >= promotion["max_redemptions"]:
+            return "This promotion code has been redeemed the maximum number of times."
+        if coupon["max_redemptions"] is not None and coupon["times_redeemed"] >= coupon["max_redemptions"]:
+            return "This coupon has been redeemed the maximum number of times."
+        if promotion["customer"] and promotion["customer"] != customer_id:
+            return "This promotion code cannot be redeemed by this customer."
+        applies_to = (coupon.get("applies_to") or {}).get("products")
+        if applies_to and product_id not in applies_to:
+            return "This promotion code is not valid for the items in this session."
+        return None
 
     def _portal_session_create(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         _check_params(params, {"customer", "return_url", "flow_data", "locale", "configuration"})
@@ -1141,6 +1294,8 @@ class StripeEmulator(stripe.HTTPClient):
         before = copy.deepcopy(subscription)
         now = self._tick()
         invoice = None
+        if params.get("items"):
+            self._refuse_incomplete_switch(subscription, params, now)
         if "metadata" in params:
             subscription["metadata"] = _merge_metadata(subscription["metadata"], params["metadata"])
         if "discounts" in params:
@@ -1187,6 +1342,44 @@ class StripeEmulator(stripe.HTTPClient):
         coupon = self._find("coupon", discounts[0].get("coupon"), param="discounts[0][coupon]")
         billing["coupon"] = coupon["id"]
         subscription["discounts"] = [self._id("di_")]
+
+    # --- Plan switches: a declined card, the credit a downgrade leaves (issue 15) ---------------------
+
+    def decline_card(self, customer_id: str, *, declines: bool = True) -> None:
+        """Simulation: the customer's card declines the immediate invoice of a plan switch (until reset)."""
+        with self._lock:
+            self._find("customer", customer_id)
+            (self._declining_cards.add if declines else self._declining_cards.discard)(customer_id)
+
+    def _refuse_incomplete_switch(self, subscription: dict[str, Any], params: dict[str, Any], now: int) -> None:
+        """``payment_behavior=error_if_incomplete``: when the switch's invoice needs a charge the card declines,
+        Stripe answers 402 (card_error) and leaves the subscription exactly as it was."""
+        behavior = params.get("payment_behavior", "allow_incomplete")
+        if behavior not in ("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"):
+            raise _ApiError(400, f"Invalid payment_behavior: {behavior}", param="payment_behavior")
+        if behavior != "error_if_incomplete" or subscription["customer"] not in self._declining_cards:
+            return
+        _, price, quantity = self._new_price_param(subscription, params, "items")
+        at = _int(params["proration_date"], "proration_date") if "proration_date" in params else now
+        lines, restarts = self._proration_lines(subscription, price, quantity, at, preview=True)
+        invoiced = restarts or params.get("proration_behavior") == "always_invoice"
+        total = sum(line["amount"] for line in self._billing[subscription["id"]]["pending"] + lines)
+        if invoiced and total + self.objects[subscription["customer"]]["balance"] > 0:
+            raise _ApiError(
+                402, "Your card was declined.", code="card_declined", kind="card_error", param="payment_method"
+            )
+
+    def _customer_balance_move(self, customer: dict[str, Any], balance: int, *, currency: str) -> None:
+        """An invoice used or added credit (a downgrade's unused time): the balance moves and Stripe sends
+        ``customer.updated`` with the previous balance, as it does for every change of the customer."""
+        before = {"balance": customer["balance"]}
+        if customer["currency"] is None:
+            before["currency"] = None
+            customer["currency"] = currency
+        if balance == customer["balance"]:
+            return
+        customer["balance"] = balance
+        self._emit("customer.updated", customer, before)
 
     def _new_price_param(self, subscription: dict[str, Any], params: dict[str, Any], prefix: str):
         items = params["items"]
@@ -1295,7 +1488,9 @@ class StripeEmulator(stripe.HTTPClient):
             lines = billing.pop("pending", []) + lines
             billing["pending"] = []
             invoice = self._new_invoice(subscription, lines, "subscription_update", now, now, now)
-            self._settle(invoice, succeed=True, at=now)
+            self._settle(invoice, succeed=subscription["customer"] not in self._declining_cards, at=now)
+            if invoice["status"] != "paid":
+                subscription["status"] = "past_due"  # allow_incomplete: the switch stands, the invoice is owed
             return invoice
         billing["pending"].extend(lines)
         return None
@@ -1554,9 +1749,10 @@ class StripeEmulator(stripe.HTTPClient):
         )
         invoice["status_transitions"]["finalized_at"] = created
         customer["next_invoice_sequence"] += 1
-        customer["balance"] = invoice["ending_balance"]
         subscription["latest_invoice"] = invoice_id
-        return self._save(invoice)
+        self._save(invoice)
+        self._customer_balance_move(customer, invoice["ending_balance"], currency=invoice["currency"])
+        return invoice
 
     def _charge(self, customer_id: str, payment_intent: dict[str, Any], *, succeed: bool, at: int) -> dict[str, Any]:
         customer = self.objects[customer_id]
@@ -1592,8 +1788,6 @@ class StripeEmulator(stripe.HTTPClient):
             "currency": payment_intent["currency"],
             "customer": customer_id,
             "description": payment_intent["description"],
-            "destination": None,
-            "dispute": None,
             "disputed": False,
             "failure_balance_transaction": None,
             "failure_code": None if succeed else "card_declined",
@@ -1762,6 +1956,7 @@ class StripeEmulator(stripe.HTTPClient):
                 return
             invoice_payment.update(amount_paid=amount, status="paid")
             invoice_payment["status_transitions"]["paid_at"] = at
+            self._unannounced_payments.append(invoice_payment["id"])
         invoice.update(status="paid", amount_paid=invoice["amount_paid"] + amount, amount_remaining=0)
         invoice["next_payment_attempt"] = None
         invoice["status_transitions"]["paid_at"] = at
@@ -1964,11 +2159,18 @@ class StripeEmulator(stripe.HTTPClient):
             raise EmulatorError(f"No such {object_kind}: {object_id!r}")
         return obj
 
-    def complete_checkout(self, session_id: str, *, now: int | None = None) -> list[dict[str, Any]]:
+    def complete_checkout(
+        self, session_id: str, *, now: int | None = None, promotion_code: str | None = None, delayed: bool = False
+    ) -> list[dict[str, Any]]:
         """The customer pays on the Checkout page. Subscription mode starts the subscription (trialing
         when the session asked for trial days), invoices and charges the first period, and emits
         ``checkout.session.completed``, ``customer.subscription.created`` and ``invoice.paid``.
-        Payment mode charges the price and emits ``checkout.session.completed`` only."""
+        Payment mode charges the price and emits ``checkout.session.completed`` only.
+
+        ``promotion_code`` is a code the customer types on the page: refused (EmulatorError, nothing paid) unless
+        the session allows codes and Stripe would accept this one (active, not expired or used up, this customer's
+        if it names one, its coupon applying to the product). ``delayed`` pays by a delayed method (SEPA debit,
+        payment mode): the session completes unpaid, and ``settle_delayed_payment`` gives the bank's answer."""
         with self._lock:
             session = self._simulated("checkout.session", session_id)
             if session["status"] != "open":
@@ -1984,6 +2186,12 @@ class StripeEmulator(stripe.HTTPClient):
             self._payment_method_for(customer["id"])
             price = self.objects[config["price"]]
             quantity = config["quantity"]
+            if promotion_code is not None:
+                self._typed_promotion_code(session, promotion_code, customer["id"], price, quantity)
+            if delayed and session["mode"] != "payment":
+                raise EmulatorError(
+                    "The emulator pays subscriptions by card only; delayed methods are for payment mode."
+                )
             session["customer_details"] = {
                 "address": {
                     "city": None,
@@ -2016,6 +2224,9 @@ class StripeEmulator(stripe.HTTPClient):
                     self._billing[subscription["id"]]["coupon"] = coupon["id"]
                     subscription["discounts"] = [self._id("di_")]
                     coupon = None
+                for discount in session["discounts"]:
+                    if discount["promotion_code"]:
+                        self.objects[discount["promotion_code"]]["times_redeemed"] += 1
                 invoice = self._new_invoice(subscription, [line], "subscription_create", at, at, at, coupon=coupon)
                 self._settle(invoice, succeed=True, at=at)
                 session.update(
@@ -2034,6 +2245,17 @@ class StripeEmulator(stripe.HTTPClient):
                     customer["id"], session["amount_total"], price["currency"], "Checkout payment", at
                 )
                 payment_intent["metadata"] = dict(config.get("payment_intent_metadata") or {})
+                if delayed:
+                    payment_intent.update(status="processing", payment_method_types=["sepa_debit"])
+                    config["delayed"] = True
+                    session.update(
+                        status="complete",
+                        payment_status="unpaid",
+                        payment_intent=payment_intent["id"],
+                        payment_method_types=["sepa_debit"],
+                    )
+                    self._emit("checkout.session.completed", session)
+                    return copy.deepcopy(self.events[mark:])
                 self._attempt(payment_intent, succeed=True, at=at)
                 self.objects[payment_intent["latest_charge"]]["metadata"] = dict(payment_intent["metadata"])
                 for discount in session["discounts"]:
@@ -2042,6 +2264,74 @@ class StripeEmulator(stripe.HTTPClient):
                             self.objects[object_id]["times_redeemed"] += 1
                 session.update(status="complete", payment_status="paid", payment_intent=payment_intent["id"])
                 self._emit("checkout.session.completed", session)
+            return copy.deepcopy(self.events[mark:])
+
+    def _typed_promotion_code(
+        self, session: dict[str, Any], code: str, customer_id: str, price: dict[str, Any], quantity: int
+    ) -> None:
+        if not session["allow_promotion_codes"]:
+            raise EmulatorError("This Checkout page has no promotion code field (allow_promotion_codes is off).")
+        promotion = next(
+            (
+                obj
+                for obj in self.objects.values()
+                if obj["object"] == "promotion_code" and obj["active"] and obj["code"].lower() == code.lower()
+            ),
+            None,
+        )
+        if promotion is None:
+            raise EmulatorError("This code is invalid.")
+        refusal = self._promotion_code_refusal(promotion, customer_id=customer_id, product_id=price["product"])
+        if refusal:
+            raise EmulatorError(refusal)
+        amount = price["unit_amount"] * quantity
+        off, discounts = self._discount_for(
+            [{"promotion_code": promotion["id"]}],
+            amount,
+            price["currency"],
+            customer_id=customer_id,
+            product_id=price["product"],
+        )
+        session.update(
+            discounts=discounts, amount_total=session["amount_subtotal"] - min(off, session["amount_subtotal"])
+        )
+        session["total_details"]["amount_discount"] = min(off, session["amount_subtotal"])
+
+    def settle_delayed_payment(self, session_id: str, *, succeed: bool) -> list[dict[str, Any]]:
+        """The bank answers a delayed payment (SEPA debit) days later: the charge succeeds or fails, and
+        ``checkout.session.async_payment_succeeded`` or ``..._failed`` is emitted."""
+        with self._lock:
+            session = self._simulated("checkout.session", session_id)
+            if not self._sessions[session_id].get("delayed") or session["payment_status"] != "unpaid":
+                raise EmulatorError(f"Checkout session {session_id} has no delayed payment waiting.")
+            mark = len(self.events)
+            payment_intent = self.objects[session["payment_intent"]]
+            charge = self._attempt(payment_intent, succeed=succeed, at=self._tick())
+            charge["metadata"] = dict(payment_intent["metadata"])
+            if succeed:
+                for discount in session["discounts"]:
+                    for object_id in (discount["coupon"], discount["promotion_code"]):
+                        if object_id:
+                            self.objects[object_id]["times_redeemed"] += 1
+                session["payment_status"] = "paid"
+                self._emit("checkout.session.async_payment_succeeded", session)
+            else:
+                payment_intent["status"] = "requires_payment_method"
+                self._emit("checkout.session.async_payment_failed", session)
+            return copy.deepcopy(self.events[mark:])
+
+    def dashboard_refund(self, charge_id: str, *, amount: int | None = None) -> list[dict[str, Any]]:
+        """Simulation: someone refunds a charge in the Stripe Dashboard (not through this site's API calls):
+        ``charge.refunded`` and ``refund.created`` are emitted, with no request of ours behind them."""
+        with self._lock:
+            mark = len(self.events)
+            params: dict[str, Any] = {"charge": charge_id}
+            if amount is not None:
+                params["amount"] = str(amount)
+            try:
+                self._refund_create(params)
+            except _ApiError as error:
+                raise EmulatorError(error.args[0] if error.args else "refused") from error
             return copy.deepcopy(self.events[mark:])
 
     def expire_checkout(self, session_id: str) -> list[dict[str, Any]]:
@@ -2091,6 +2381,44 @@ class StripeEmulator(stripe.HTTPClient):
             if succeed and subscription["status"] == "past_due" and subscription["latest_invoice"] == invoice_id:
                 subscription["status"] = "active"
                 self._emit("customer.subscription.updated", subscription, {"status": "past_due"})
+            return copy.deepcopy(self.events[mark:])
+
+    def set_card_to_fail(self, customer_id: str, *, fail: bool = True) -> None:
+        """From now on this customer's card is declined at every renewal (``succeed=False``), or works again."""
+        with self._lock:
+            self._simulated("customer", customer_id)
+            failing = set(self.failing_customers)
+            failing.add(customer_id) if fail else failing.discard(customer_id)
+            self.failing_customers = sorted(failing)
+
+    def shift_time(self, seconds: int) -> None:
+        """Move every moment this emulator knows by ``seconds`` (negative: into the past).
+
+        ``demo_advance`` moves the whole demo back by N days rather than the clock forward: the site and
+        its database keep the real clock, and what was due "in N days" is due now, in Stripe and in the
+        database alike. Only Unix timestamps under the keys Stripe uses for moments are moved.
+        """
+        with self._lock:
+            _shift_moments(self.objects, seconds)
+            _shift_moments(self.events, seconds)
+            for billing in self._billing.values():
+                if isinstance(billing.get("anchor"), int):
+                    billing["anchor"] += seconds
+            self._last_time = max(0, self._last_time + seconds)
+
+    def renew_due(self, *, now: int | None = None) -> list[dict[str, Any]]:
+        """Stripe's clock reaching ``now``: every period (or trial) that ended by then renews, declined for a
+        card set to fail (the subscription goes past_due and waits for a retry), else paid."""
+        with self._lock:
+            at = self._tick(now)
+            mark = len(self.events)
+            for subscription in [obj for obj in self.objects.values() if obj.get("object") == "subscription"]:
+                while subscription["status"] in ("active", "trialing"):
+                    item = subscription["items"]["data"][0]
+                    if item["current_period_end"] > at:
+                        break
+                    succeed = subscription["customer"] not in self.failing_customers
+                    self._renew(subscription, item["current_period_end"], succeed=succeed)
             return copy.deepcopy(self.events[mark:])
 
     def _live_subscription(self, subscription_id: str) -> dict[str, Any]:

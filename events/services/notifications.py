@@ -4,16 +4,18 @@ and time zone, and only to people who may see the club's events right now."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from clubs.emails import branding_for
 from clubs.permissions import club_viewer
+from core import emails
 from events.models import EventOccurrence, EventReminder, ReminderKind, Rsvp, RsvpStatus
 from events.selectors import event_access_q
+from members.emails import recipient_for
 from members.models import User
 
 # kind -> (how long before the start it is due, the next kind's lead: below it, the later reminder takes over)
@@ -28,19 +30,26 @@ def _event_url(occurrence: EventOccurrence) -> str:
 
 
 def _send(*, user: User, occurrence: EventOccurrence, template: str, extra: dict | None = None) -> None:
-    """Plain-text and HTML parts, rendered in the member's language (else the club's) and time zone."""
+    """Through the one pipeline (core/emails.py), in the member's language (else the club's) and time zone.
+
+    Transactional: each is about an RSVP the member made themselves (reminders have their own preference,
+    read when the candidates are chosen).
+    """
     club = occurrence.club
     context = {"user": user, "club": club, "occurrence": occurrence, "event_url": _event_url(occurrence)}
     context.update(extra or {})
-    with translation.override(user.preferred_language or club.default_language), timezone.override(user.time_zone):
-        subject = render_to_string(f"events/email/{template}_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject=" ".join(subject.split()),
-            body=render_to_string(f"events/email/{template}.txt", context),
-            to=[user.email],
-        )
-        message.attach_alternative(render_to_string(f"events/email/{template}.html", context), "text/html")
-    message.send()
+    emails.email_send(
+        recipient=recipient_for(user),
+        branding=branding_for(club),
+        category=emails.TRANSACTIONAL,
+        subject_template=f"events/email/{template}_subject.txt",
+        text_template=f"events/email/{template}.txt",
+        html_template=f"events/email/{template}.html",
+        context=context,
+        reason=lambda: (
+            _("You get this email because you answered “going” to this event of %(club)s.") % {"club": club.name}
+        ),
+    )
 
 
 def reminder_candidates(*, kind: str, now: datetime):

@@ -1,6 +1,6 @@
 """Planning events: create a series, edit one occurrence or the whole series, cancel."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clubs.models import Club
+from core.dates import DateRangeError, date_checked
+from core.text import single_line
 from events.exceptions import ScheduleError
 from events.models import EventOccurrence, EventSeries, Frequency, Rsvp, RsvpStatus
 from events.recurrence import local_to_utc, plan_occurrences, series_last_allowed_date
@@ -53,9 +55,21 @@ class RecurrenceInput:
 DETAIL_FIELDS = ("title", "description", "online_url", "place", "capacity", "rsvp_hours_before")
 
 
-def _check_details(details: EventDetailsInput) -> None:
-    if not details.title.strip():
+def _check_details(details: EventDetailsInput) -> EventDetailsInput:
+    """The details as stored: the title on one line, as email subjects and the calendar's SUMMARY need it."""
+    details = replace(details, title=single_line(details.title))
+    if not details.title:
         raise ScheduleError(_("An event needs a title."))
+    return details
+
+
+def _check_timing(timing: EventTimingInput) -> None:
+    """The forms' date range again, for callers that skip the form: 9999-12-31 23:00 plus an hour, or
+    0001-01-01 00:30 in Berlin turned into UTC, would overflow Python's calendar (a 500)."""
+    try:
+        date_checked(timing.start_date)
+    except DateRangeError as error:
+        raise ScheduleError(str(error)) from error
 
 
 def _check_recurrence(*, timing: EventTimingInput, recurrence: RecurrenceInput) -> None:
@@ -96,7 +110,8 @@ def series_create(
 ) -> EventSeries:
     """Plan an event and store every occurrence its rule gives, so each can later change on its own."""
     now = now or timezone.now()
-    _check_details(details)
+    details = _check_details(details)
+    _check_timing(timing)
     _check_recurrence(timing=timing, recurrence=recurrence)
     if local_to_utc(day=timing.start_date, at=timing.start_time, time_zone=club.time_zone) <= now:
         raise ScheduleError(_("The first date must be in the future."))
@@ -147,7 +162,8 @@ def occurrence_update(
 ) -> EventOccurrence:
     """Change one occurrence only; it is marked edited so later edits of the series leave it as it is."""
     now = now or timezone.now()
-    _check_details(details)
+    details = _check_details(details)
+    _check_timing(timing)
     occurrence = EventOccurrence.objects.select_for_update().select_related("series", "club").get(pk=occurrence.pk)
     if occurrence.is_cancelled:
         raise ScheduleError(_("This event is cancelled."))
@@ -179,7 +195,8 @@ def series_update(
     added. Past occurrences are history and stay as they were.
     """
     now = now or timezone.now()
-    _check_details(details)
+    details = _check_details(details)
+    _check_timing(timing)
     _check_recurrence(timing=timing, recurrence=recurrence)
     series = EventSeries.objects.select_for_update().get(pk=series.pk)
     series.start_date = timing.start_date

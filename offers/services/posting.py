@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from billing import gateway
 from clubs.models import Club
-from members.images import normalised_image
+from core.text import single_line
+from members.images import as_prepared, delete_replaced_file_on_commit
 from members.models import User
 from offers.exceptions import OffersError
 from offers.models import Audience, Offer, OfferKind
@@ -26,6 +27,7 @@ EDITABLE_FIELDS = (
     "quantity_limit",
     "valid_from",
     "valid_until",
+    "publish_at",
     "audience",
     "audience_plan",
     "audience_days",
@@ -51,12 +53,24 @@ def _check(offer: Offer) -> None:
 
 
 def _promotion_code_create(offer: Offer) -> None:
-    """One coupon per discount (Stripe coupons are immutable): a changed discount gets a new code."""
-    discount = f"pct{offer.percent_off}" if offer.percent_off else f"amt{offer.amount_off_minor}{offer.currency}"
-    marker = f"{offer.pk}:{discount}"
+    """The offer's Stripe product, coupon and promotion code, each restricted to the offer's purpose.
+
+    The coupon applies only to the offer's product (typed at a membership checkout, it takes nothing off); the
+    code may be used as many times as the offer has units and ends with the offer. Stripe coupons and codes
+    are immutable: a changed discount, quantity or end gets a new code and the old one is switched off.
+    Each member's checkout pre-applies a code of the same coupon bound to that member (``redemptions.py``).
+    """
     metadata = {"offer_id": str(offer.pk), "club_id": str(offer.club_id)}
-    coupon = gateway.coupon_create(
+    if not offer.stripe_product_id:
+        product = gateway.product_create(
+            name=offer.title, metadata=metadata, key=gateway.idempotency_key("offer-product", offer.pk)
+        )
+        offer.stripe_product_id = product.id
+    discount = f"pct{offer.percent_off}" if offer.percent_off else f"amt{offer.amount_off_minor}{offer.currency}"
+    marker = f"{offer.pk}:{discount}:{offer.stripe_product_id}"
+    coupon = gateway.coupon_create_for_product(
         name=offer.title,
+        product_id=offer.stripe_product_id,
         metadata=metadata,
         key=gateway.idempotency_key("offer-coupon", marker),
         percent_off=offer.percent_off,
@@ -64,15 +78,26 @@ def _promotion_code_create(offer: Offer) -> None:
         currency=offer.currency,
     )
     code = f"{slugify(offer.club.slug)[:12].upper()}-{secrets.token_hex(3).upper()}"
-    promotion = gateway.promotion_code_create(
-        coupon_id=coupon.id, code=code, metadata=metadata, key=gateway.idempotency_key("offer-promo", marker, code)
+    expires_at = int(offer.valid_until.timestamp()) if offer.valid_until else None
+    promotion = gateway.promotion_code_create_restricted(
+        coupon_id=coupon.id,
+        code=code,
+        metadata=metadata,
+        max_redemptions=offer.quantity_limit,
+        expires_at=expires_at,
+        key=gateway.idempotency_key("offer-promo", marker, code),
     )
+    if offer.stripe_promotion_code_id:
+        gateway.promotion_code_deactivate(promotion_code_id=offer.stripe_promotion_code_id)
     offer.stripe_coupon_id, offer.stripe_promotion_code_id, offer.promotion_code = coupon.id, promotion.id, code
 
 
 def _save_image(offer: Offer, image) -> None:
+    """A PreparedImage from the form (or a raw upload, decoded here); the image it replaces goes on commit."""
     if image:
-        offer.image.save(image.name, normalised_image(image, max_side=OFFER_IMAGE_MAX_SIDE), save=False)
+        delete_replaced_file_on_commit(offer, "image")
+        prepared = as_prepared(image, sides=[OFFER_IMAGE_MAX_SIDE]).files[OFFER_IMAGE_MAX_SIDE]
+        offer.image.save(prepared.name, prepared, save=False)
 
 
 @transaction.atomic
@@ -82,6 +107,7 @@ def offer_create(*, club: Club, actor: User, data: dict, image=None) -> Offer:
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(offer, field, data[field])
+    offer.title = single_line(offer.title)  # the email's subject line
     _check(offer)
     offer.save()
     _save_image(offer, image)
@@ -97,13 +123,14 @@ def offer_create(*, club: Club, actor: User, data: dict, image=None) -> Offer:
 @transaction.atomic
 def offer_update(*, offer: Offer, data: dict, image=None) -> Offer:
     offer = Offer.objects.select_for_update().select_related("club", "audience_plan").get(pk=offer.pk)
-    before = (offer.kind, offer.percent_off, offer.amount_off_minor)
+    before = (offer.kind, offer.percent_off, offer.amount_off_minor, offer.quantity_limit, offer.valid_until)
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(offer, field, data[field])
+    offer.title = single_line(offer.title)  # the email's subject line
     _check(offer)
     _save_image(offer, image)
-    changed = before != (offer.kind, offer.percent_off, offer.amount_off_minor)
+    changed = before != (offer.kind, offer.percent_off, offer.amount_off_minor, offer.quantity_limit, offer.valid_until)
     if offer.kind == OfferKind.DISCOUNT and (changed or not offer.stripe_promotion_code_id):
         try:
             _promotion_code_create(offer)
@@ -116,3 +143,24 @@ def offer_update(*, offer: Offer, data: dict, image=None) -> Offer:
 def offer_is_live(offer: Offer, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     return offer.has_started(now) and not offer.is_expired(now)
+
+
+@transaction.atomic
+def offer_delete(*, offer: Offer) -> None:
+    """Remove an offer nobody has bought, with its sends; its discount code stops working at Stripe.
+
+    An offer with sales stays: its redemptions are the members' receipts (end it instead).
+    """
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.redemptions.exists():
+        raise OffersError(_("Members have redeemed this offer, so it stays on record. End it instead."))
+    if offer.stripe_promotion_code_id:
+        try:
+            gateway.promotion_code_deactivate(promotion_code_id=offer.stripe_promotion_code_id)
+        except gateway.GatewayError as error:
+            raise OffersError(
+                _("Stripe could not switch off the discount code: %(error)s") % {"error": error}
+            ) from error
+    if offer.image:
+        delete_replaced_file_on_commit(offer, "image")
+    offer.delete()

@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.emails import EmailSuppressed
 from members.models import User
 from offers import selectors
 from offers.emails import delivery_message_id, offer_email
@@ -54,6 +55,7 @@ from offers.smtp import ClaimLost, InDoubt, send_staged
 logger = logging.getLogger(__name__)
 
 IN_DOUBT = "in doubt: the worker stopped after handing this email to the mail server"
+SUPPRESSED_ERROR = "skipped: address suppressed"
 LEASE_RENEW_EVERY = 50  # deliveries between lease renewals
 # The server answered for this recipient alone: retrying the batch would not change its answer.
 RECIPIENT_REFUSALS = (smtplib.SMTPRecipientsRefused,)
@@ -81,6 +83,8 @@ def offer_send_start(*, offer: Offer, actor: User, now: datetime | None = None) 
     offer = Offer.objects.select_for_update().select_related("club").get(pk=offer.pk)
     if offer.is_expired(now):
         raise OffersError(_("This offer has expired; extend it before sending it."))
+    if not offer.is_published(now):  # the email's link would lead members to a page they may not see yet
+        raise OffersError(_("This offer is not published yet; publish it before sending it."))
     resolving = offer.sends.filter(status=SendStatus.RESOLVING).first()
     if resolving is not None:
         return resolving
@@ -113,7 +117,9 @@ def offer_send_resolve(*, send_id: int, now: datetime | None = None) -> int:
     if send is None or send.status != SendStatus.RESOLVING:
         return 0
     offer = Offer.objects.select_for_update().select_related("club").get(pk=send.offer_id)
-    counts = {selectors.ALREADY_SENT: 0, selectors.OPTED_OUT: 0, selectors.UNSUBSCRIBED: 0, selectors.CAPPED: 0}
+    counts = dict.fromkeys(
+        (selectors.ALREADY_SENT, selectors.OPTED_OUT, selectors.UNSUBSCRIBED, selectors.CAPPED, selectors.SUPPRESSED), 0
+    )
     recipients: list[int] = []
     for user_id, reach in (
         selectors.offer_audience(offer=offer, now=now).order_by("user_id").values_list("user_id", "reach")
@@ -139,6 +145,7 @@ def offer_send_resolve(*, send_id: int, now: datetime | None = None) -> int:
     send.skipped_opted_out = counts[selectors.OPTED_OUT]
     send.skipped_unsubscribed = counts[selectors.UNSUBSCRIBED]
     send.skipped_capped = counts[selectors.CAPPED]
+    send.skipped_suppressed = counts[selectors.SUPPRESSED]
     send.resolved_at = now
     send.status = SendStatus.SENDING if batch_ids else SendStatus.DONE
     send.finished_at = None if batch_ids else now
@@ -211,7 +218,22 @@ def offer_batch_send(*, batch_id: int, now: datetime | None = None) -> BatchOutc
                 logger.warning("Offer batch %s: lease lost to another worker; stopping here.", batch.pk)
                 _delivery_mark_sent(accepted_last)
                 return BatchOutcome(status="busy", sent=sent, failed=failed, in_doubt=in_doubt)
-            message = offer_email(delivery=delivery, offer=offer)
+            try:
+                message = offer_email(delivery=delivery, offer=offer)
+                message.message()  # builds the headers: a bad one fails this email now, before the server sees it
+            except EmailSuppressed:
+                # Suppressed since the audience was resolved (a bounce arrived meanwhile): nothing goes out.
+                OfferDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+                    status=DeliveryStatus.SKIPPED, error=SUPPRESSED_ERROR
+                )
+                continue
+            except ValueError as error:  # BadHeaderError and other refusals of the email package
+                # Nothing reached the server, so this is a plain failure, shown in the send's "Failed" count;
+                # letting it escape would leave the batch "sending" until its lease ran out, then fail again.
+                logger.warning("Offer batch %s: delivery %s could not be built: %s", batch.pk, delivery.pk, error)
+                _delivery_fail(delivery.pk, f"the email could not be built: {error}")
+                failed += 1
+                continue
 
             def commit_point(delivery=delivery) -> bool:
                 """One commit per email: the previous email's "sent" and this one's "sending". From here a

@@ -7,11 +7,11 @@ else gets 404. The NPS answer page is opened by its signed link alone, whoever f
 from django.urls import reverse
 
 from analytics.services.nps import survey_token
-from tests.access import LEADERS_ONLY, Page, everyone, signed_in
+from tests.access import LEADERS_ONLY, MFA_SETUP, Page, everyone, signed_in
 from tests.analytics.factories import NpsSurveyFactory
 from tests.factories import MembershipFactory
 
-STAFF_ONLY = {**signed_in(404), "staff": 200}
+STAFF_ONLY = {**signed_in(404), "staff": 200, "staff_without_mfa": MFA_SETUP}
 
 
 def nps_answer_url(club):

@@ -1,17 +1,28 @@
 """Memberships with a status history and subscriptions with a price ledger, at chosen instants."""
 
 import itertools
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import factory
 
-from analytics.models import NpsResponse, NpsSurvey, SubscriptionPriceChange
+from analytics.models import AccessRecord, NpsResponse, NpsSurvey, SubscriptionPriceChange
+from analytics.services.history import access_record
 from billing.models import StripeCustomer, Subscription, SubscriptionStatus
 from clubs.models import Membership, MembershipStatus, MembershipStatusChange
 from tests.factories import MembershipFactory, UserFactory
 
 _ids = itertools.count(1)
+
+
+@contextmanager
+def clock_at(at: datetime) -> Iterator[None]:
+    """Run services as if it were ``at``: what they record is dated then (Django's ``timezone.now``)."""
+    with mock.patch("django.utils.timezone.now", return_value=at):
+        yield
 
 
 def member_with_history(
@@ -35,7 +46,31 @@ def member_with_history(
             membership=membership, from_status=previous, to_status=status, changed_at=at
         )
         previous = status
+    history_replay(membership=membership)
     return membership
+
+
+def history_replay(*, membership: Membership) -> None:
+    """Rewrite the membership's access records from its status changes and price ledger, in time order.
+
+    Factories write history rows dated in the past directly (not through the services at those
+    instants), so the records the signals wrote meanwhile are replaced by the replay. A past-due spell
+    has the club's grace period from its start; complimentary and the plan are the row's throughout.
+    """
+    final = {name: getattr(membership, name) for name in ("status", "grace_period_ends_at")}
+    AccessRecord.objects.filter(membership=membership).delete()
+    events = [(change.changed_at, 0, change.pk, change.to_status) for change in membership.status_changes.all()]
+    events += [(price.effective_at, 1, price.pk, None) for price in membership.price_changes.all()]
+    state = membership
+    for at, _kind, _pk, status in sorted(events):
+        if status is not None:
+            state.status = status
+            state.grace_period_ends_at = (
+                at + timedelta(days=membership.club.grace_period_days) if status == MembershipStatus.PAST_DUE else None
+            )
+        access_record(membership=state, at=at)
+    for name, value in final.items():
+        setattr(membership, name, value)
 
 
 def subscription_with_prices(
@@ -69,6 +104,7 @@ def subscription_with_prices(
             currency=membership.club.currency,
             monthly_amount_minor=Decimal(monthly),
         )
+    history_replay(membership=membership)
     return subscription
 
 

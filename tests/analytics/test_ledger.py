@@ -9,8 +9,9 @@ from analytics.models import SubscriptionPriceChange
 from analytics.selectors.metrics import period_metrics
 from analytics.selectors.period import Period
 from billing.selectors import mrr_by_club_and_plan, mrr_totals_by_currency
-from billing.services.subscriptions import subscription_switch_plan
+from billing.services.subscriptions import subscription_switch_plan, subscription_switch_preview
 from clubs.models import Club
+from tests.analytics.factories import history_replay
 from tests.billing.flows import join_and_pay
 from tests.factories import PlanFactory, UserFactory
 
@@ -49,9 +50,11 @@ def test_a_plan_switch_adds_a_ledger_row_and_counts_as_expansion_or_contraction(
     assert list(subscription.price_changes.values_list("amount_minor", flat=True)) == [500]
     subscription.price_changes.update(effective_at=timezone.now() - timedelta(days=60))
     membership.status_changes.update(changed_at=timezone.now() - timedelta(days=60))
+    history_replay(membership=membership)  # the access records follow the backdated history
 
     with django_capture_on_commit_callbacks(execute=True):
-        subscription_switch_plan(membership=membership, plan=six)
+        preview = subscription_switch_preview(membership=membership, plan=six)
+        subscription_switch_plan(membership=membership, plan=six, preview_token=preview.token)
 
     rows = list(SubscriptionPriceChange.objects.filter(subscription=subscription).order_by("effective_at"))
     assert [(row.amount_minor, row.monthly_amount_minor) for row in rows] == [(500, 500), (2700, 450)]

@@ -10,7 +10,7 @@ from analytics.selectors.metrics import period_metrics
 from analytics.selectors.period import Period
 from billing.models import Invoice
 from clubs.models import Club
-from tests.analytics.factories import member_with_history, subscription_with_prices
+from tests.analytics.factories import clock_at, member_with_history, subscription_with_prices
 from tests.factories import ClubFactory, PlanFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +69,39 @@ def test_a_member_who_lapsed_and_came_back_counts_as_new_and_as_churned(club):
     assert members.retention_rate == 100
 
 
-def test_past_due_members_stay_members_and_no_members_at_start_means_no_retention(club):
+def test_past_due_members_stay_members_while_grace_lasts_and_no_members_at_start_means_no_retention(club):
     monthly = plans_of(club)[0]
-    member_with_history(club=club, plan=monthly, history=[(DURING, "active"), (DURING + timedelta(days=2), "past_due")])
+    club.grace_period_days = 7
+    club.save()
+    # Past due on Jan 28: grace until Feb 4, still a member at the end (Jan 31).
+    member_with_history(
+        club=club, plan=monthly, history=[(DURING, "active"), (DURING + timedelta(days=13), "past_due")]
+    )
     members = metrics_of(club).members
     assert (members.start, members.end, members.new) == (0, 1, 1)
     assert members.retention_rate is None and members.churn_rate is None
+
+
+def test_regression_past_due_after_grace_is_not_a_customer(club):
+    """Runners October: a member past due beyond the grace period was still counted (E=37, not 36)."""
+    monthly = plans_of(club)[0]
+    club.grace_period_days = 7
+    club.save()
+    for _index in range(35):
+        member = member_with_history(club=club, plan=monthly, history=[(BEFORE, "active")])
+        subscription_with_prices(membership=member, prices=[(BEFORE, 850, 850)])
+    in_grace = member_with_history(
+        club=club, plan=monthly, history=[(BEFORE, "active"), (DURING + timedelta(days=13), "past_due")]
+    )
+    subscription_with_prices(membership=in_grace, prices=[(BEFORE, 850, 850)])
+    after_grace = member_with_history(club=club, plan=monthly, history=[(BEFORE, "active"), (DURING, "past_due")])
+    subscription_with_prices(membership=after_grace, prices=[(BEFORE, 900, 900)])
+    figures = metrics_of(club)
+    # Grace of the second ended on Jan 22: it lost access then, inside the period.
+    assert (figures.members.start, figures.members.end, figures.members.new) == (37, 36, 0)
+    assert figures.members.retention_rate == Fraction(36 * 100, 37)
+    assert figures.money.mrr_end == 36 * 850
+    assert figures.money.churned == 900
 
 
 def _mrr_club(club):
@@ -178,24 +205,59 @@ def test_plan_mix_and_the_share_on_the_longest_plan(club):
     assert figures.members.longest_plan_share == 50
 
 
-def test_revenue_is_what_invoices_paid_in_the_period_brought_less_refunds(club):
-    monthly = plans_of(club)[0]
-    member = member_with_history(club=club, plan=monthly, history=[(BEFORE, "active")])
-    subscription = subscription_with_prices(membership=member, prices=[(BEFORE, 500, 500)])
-    for number, (paid_at, paid, refunded) in enumerate(((DURING, 500, 0), (DURING, 500, 200), (AFTER, 500, 0))):
-        Invoice.objects.create(
+def _invoice(subscription, number: int, *, paid_at, paid: int) -> Invoice:
+    with clock_at(paid_at):
+        return Invoice.objects.create(
             stripe_invoice_id=f"in_{number}",
             customer=subscription.customer,
             subscription=subscription,
             status="paid",
             currency="USD",
             amount_paid_minor=paid,
-            amount_refunded_minor=refunded,
             stripe_created=paid_at,
             paid_at=paid_at,
         )
+
+
+def _refund(invoice: Invoice, *, total_refunded: int, at) -> None:
+    """As billing's charge.refunded handler does: the invoice's running total refunded."""
+    with clock_at(at):
+        invoice.amount_refunded_minor = total_refunded
+        invoice.save(update_fields=["amount_refunded_minor", "updated_at"])
+
+
+def test_revenue_is_what_invoices_paid_in_the_period_brought_less_refunds(club):
+    monthly = plans_of(club)[0]
+    member = member_with_history(club=club, plan=monthly, history=[(BEFORE, "active")])
+    subscription = subscription_with_prices(membership=member, prices=[(BEFORE, 500, 500)])
+    _invoice(subscription, 0, paid_at=DURING, paid=500)
+    refunded = _invoice(subscription, 1, paid_at=DURING, paid=500)
+    _refund(refunded, total_refunded=200, at=DURING + timedelta(days=1))
+    _invoice(subscription, 2, paid_at=AFTER, paid=500)
     money = metrics_of(club).money
     assert (money.revenue_paid, money.revenue_refunded, money.net_revenue) == (1000, 200, 800)
+
+
+def test_regression_refund_counts_on_the_day_it_was_made_and_a_closed_month_never_changes(club):
+    monthly = plans_of(club)[0]
+    member = member_with_history(club=club, plan=monthly, history=[(BEFORE, "active")])
+    subscription = subscription_with_prices(membership=member, prices=[(BEFORE, 500, 500)])
+    invoice = _invoice(subscription, 0, paid_at=DURING, paid=500)
+    _refund(invoice, total_refunded=100, at=DURING + timedelta(days=2))
+    january_before = metrics_of(club).money
+    # Refunded again in February (the total goes from 100 to 300): January stays as it was.
+    _refund(invoice, total_refunded=300, at=AFTER)
+    january = metrics_of(club).money
+    february = (
+        period_metrics(
+            clubs=Club.objects.filter(pk=club.pk), period=Period(first_day=date(2026, 2, 1), last_day=date(2026, 2, 28))
+        )
+        .clubs[0]
+        .money
+    )
+    assert (january_before.revenue_paid, january_before.revenue_refunded) == (500, 100)
+    assert (january.revenue_paid, january.revenue_refunded) == (500, 100)
+    assert (february.revenue_paid, february.revenue_refunded) == (0, 200)
 
 
 def test_totals_add_counts_across_clubs_but_keep_money_per_currency(club):

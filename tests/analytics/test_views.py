@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,3 +180,52 @@ def test_cancellation_reasons_of_the_period_appear_on_the_dashboard_and_in_csv(c
     rows = dict(list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))[1:])
     assert rows["It costs too much"] == "2"
     assert rows["I don't have the time"] == "1"  # the answer of 200 days ago is outside the period
+
+
+def _dashboard_urls(club) -> dict:
+    return {
+        "leader": [
+            reverse("analytics:club-dashboard", args=[club.slug]),
+            reverse("analytics:club-dashboard-csv", args=[club.slug, "summary"]),
+        ],
+        "staff": [reverse("analytics:staff-dashboard"), reverse("analytics:staff-dashboard-csv", args=["summary"])],
+    }
+
+
+@pytest.mark.parametrize("role", ["leader", "staff"])
+def test_dashboard_with_year_9999_period_answers_400_with_a_message_not_500(client, club, role):
+    client.force_login(_leader_of(club) if role == "leader" else UserFactory(is_staff=True))
+    page_url, _csv_url = _dashboard_urls(club)[role]
+    response = client.get(page_url, {"start": "9997-01-01", "end": "9999-12-31"})
+    assert response.status_code == 400
+    assert "Choose a date between" in response.content.decode()
+    # The page falls back to the default period, and its date inputs carry the range the browser enforces.
+    period = response.context["dashboard"].period
+    assert (period.last_day - period.first_day).days == 29  # the default: the last 30 days
+    assert f'min="2000-01-01" max="{(timezone.localdate() + relativedelta(years=1)).isoformat()}"' in (
+        response.content.decode()
+    )
+
+
+@pytest.mark.parametrize("role", ["leader", "staff"])
+def test_dashboard_csv_with_year_9999_period_answers_400_with_a_message_not_500(client, club, role):
+    client.force_login(_leader_of(club) if role == "leader" else UserFactory(is_staff=True))
+    _page_url, csv_url = _dashboard_urls(club)[role]
+    for query in ({"start": "9997-01-01", "end": "9999-12-31"}, {"start": "0001-01-01", "end": "0001-01-02"}):
+        response = client.get(csv_url, query)
+        assert response.status_code == 400
+        assert response["Content-Type"].startswith("text/plain")
+        assert "Choose a date between" in response.content.decode()
+
+
+def test_dashboard_dates_at_the_edges_of_the_range_are_accepted_and_beyond_refused(client, club):
+    client.force_login(_leader_of(club))
+    url = reverse("analytics:club-dashboard", args=[club.slug])
+    last = timezone.localdate() + relativedelta(years=1)
+    assert client.get(url, {"start": "2000-01-01", "end": "2002-12-31"}).status_code == 200
+    assert (
+        client.get(url, {"start": (last - timedelta(days=30)).isoformat(), "end": last.isoformat()}).status_code == 200
+    )
+    assert client.get(url, {"start": "1999-12-31", "end": "2000-01-31"}).status_code == 400
+    beyond = last + timedelta(days=1)
+    assert client.get(url, {"start": last.isoformat(), "end": beyond.isoformat()}).status_code == 400

@@ -46,3 +46,26 @@ PAGES = [
     Page("referral-landing", referral_link, everyone(club_detail)),
     Page("click", click_link, everyone(club_home)),
 ]
+
+
+def preview_url(club):
+    return reverse("automations:automation-preview", args=[club.slug, "welcome"])
+
+
+PAGES += [
+    Page("automation-preview", preview_url, LEADERS_ONLY),
+    # An empty wording form is refused (no language): the page again, with the message.
+    Page("automation-preview-post", preview_url, LEADERS_ONLY, method="post"),
+    Page(
+        "automation-preview-frame",
+        lambda club: reverse("automations:automation-preview-frame", args=[club.slug, "welcome", "en"]),
+        LEADERS_ONLY,
+    ),
+    # Without a language the test is refused with a message, back on the preview page.
+    Page(
+        "automation-test",
+        lambda club: reverse("automations:automation-test", args=[club.slug, "welcome"]),
+        {**LEADERS_ONLY, "leader": preview_url, "staff": preview_url},
+        method="post",
+    ),
+]

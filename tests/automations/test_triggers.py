@@ -448,3 +448,28 @@ def test_a_claim_whose_task_was_lost_is_sent_by_the_next_beat(club):
     lost.refresh_from_db()
     assert lost.status == SendStatus.SENT
     assert len(mail.outbox) == 1
+
+
+def test_welcome_goes_out_when_a_membership_starts_not_at_the_next_hourly_run(
+    club, run, django_capture_on_commit_callbacks
+):
+    from clubs.services import membership_transition
+
+    joining = member(club, status=MembershipStatus.PENDING, started_at=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_transition(membership=joining, to_status=MembershipStatus.ACTIVE)
+
+    assert sends(AutomationKind.WELCOME, membership=joining).count() == 1
+    assert [message.to for message in mail.outbox] == [[joining.user.email]]
+    # The hourly run finds the same welcome already claimed: never a second one.
+    assert run(AutomationKind.WELCOME, club, joining.started_at + timedelta(minutes=30)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_payment_recovering_from_past_due_sends_no_second_welcome(club, django_capture_on_commit_callbacks):
+    from clubs.services import membership_transition
+
+    paying = member(club, status=MembershipStatus.PAST_DUE, started_at=NOW - timedelta(days=40))
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_transition(membership=paying, to_status=MembershipStatus.ACTIVE)
+    assert not sends(AutomationKind.WELCOME).exists()

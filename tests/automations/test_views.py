@@ -116,3 +116,28 @@ def test_members_see_the_referral_card_on_the_club_home(client, club):
     client.force_login(membership.user)
     html = client.get(reverse("clubs:club-home", args=[club.slug])).content.decode()
     assert reverse("automations:my-referrals", args=[club.slug]) in html
+
+
+def test_referral_banner_disappears_once_a_referred_friend_joined(client, club):
+    """The banner asks for something the member already did: gone once a friend they referred has paid."""
+    from automations.models import Referral, ReferralStatus
+    from tests.automations.factories import ReferralCodeFactory
+
+    membership = MembershipFactory(club=club)
+    code = ReferralCodeFactory(club=club, user=membership.user)
+    friend = MembershipFactory(club=club)
+    referral = Referral.objects.create(
+        club=club,
+        code=code,
+        referrer=membership.user,
+        referred=friend.user,
+        membership=friend,
+        friend_percent_off=20,
+        credit_minor=500,
+        currency=club.currency,
+    )
+    client.force_login(membership.user)
+    home = reverse("clubs:club-home", args=[club.slug])
+    assert 'id="referral-card"' in client.get(home).content.decode()  # the friend has not paid yet
+    Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.REWARDED, rewarded_at=timezone.now())
+    assert 'id="referral-card"' not in client.get(home).content.decode()

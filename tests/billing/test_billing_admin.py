@@ -85,7 +85,19 @@ def test_cancel_at_period_end_action_updates_stripe_and_the_mirror_and_is_audite
 ):
     subscription = newest_subscription(members["ada"])
 
-    response = run_action(staff_client, "admin:billing_subscription_changelist", "cancel_at_period_end", [subscription])
+    # The action asks first (an intermediate page with a note for the audit log): nothing changes yet.
+    asked = run_action(staff_client, "admin:billing_subscription_changelist", "cancel_at_period_end", [subscription])
+    assert asked.status_code == 200 and 'name="note"' in asked.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.cancel_at_period_end is False
+    assert not StaffAction.objects.filter(action="cancel_at_period_end").exists()
+    data = {
+        "action": "cancel_at_period_end",
+        ACTION_CHECKBOX_NAME: [subscription.pk],
+        "confirm": "yes",
+        "note": "Member asked by email",
+    }
+    response = staff_client.post(reverse("admin:billing_subscription_changelist"), data)
 
     assert response.status_code == 302
     subscription.refresh_from_db()
@@ -97,6 +109,7 @@ def test_cancel_at_period_end_action_updates_stripe_and_the_mirror_and_is_audite
     assert action.target == subscription.stripe_subscription_id
     assert action.before == {"status": "active", "cancel_at_period_end": False}
     assert action.after == {"status": "active", "cancel_at_period_end": True}
+    assert action.note == "Member asked by email"
 
 
 def test_cancel_now_action_ends_subscription_and_access_and_is_audited(staff, staff_client, members, stripe_emulator):
@@ -214,11 +227,12 @@ def test_refund_view_shows_the_refundable_amount_and_refunds_with_an_audit_row(
 
     response = staff_client.get(url)
     assert response.status_code == 200
-    assert response.context["form"].initial == {"amount_minor": 4800}
+    assert response.context["form"].initial == {"amount": 4800}
+    assert 'value="48.00"' in response.content.decode()  # shown in dollars, not as 4800 cents
     assert "grace@example.com" in response.content.decode()
 
     response = staff_client.post(
-        url, {"amount_minor": "1000", "reason": "requested_by_customer", "note": "Unhappy"}, follow=True
+        url, {"amount": "10.00", "reason": "requested_by_customer", "note": "Unhappy"}, follow=True
     )
     assert response.redirect_chain == [(reverse("admin:billing_invoice_changelist"), 302)]
     assert [str(message) for message in response.context["messages"]] == [
@@ -334,7 +348,7 @@ def test_billing_admin_is_refused_to_non_staff(who, members, stripe_emulator):
     for name in CHANGELISTS:
         assert _refused(client.get(reverse(name))), name
     assert _refused(client.get(refund_url))
-    assert _refused(client.post(refund_url, {"amount_minor": "500", "reason": "duplicate", "note": "x"}))
+    assert _refused(client.post(refund_url, {"amount": "5.00", "reason": "duplicate", "note": "x"}))
     assert _refused(
         client.post(
             reverse("admin:billing_subscription_changelist"),
@@ -355,7 +369,7 @@ def test_staff_without_billing_permissions_cannot_refund(members, stripe_emulato
 
     response = client.post(
         reverse("admin:billing_invoice_refund", args=[invoice.pk]),
-        {"amount_minor": "500", "reason": "duplicate", "note": "x"},
+        {"amount": "5.00", "reason": "duplicate", "note": "x"},
     )
 
     assert response.status_code == 302 and response["Location"] == reverse("admin:index")
@@ -394,3 +408,25 @@ def test_changelists_find_by_member_email_and_stripe_id(staff_client, members):
         grace_customer
     ]
     assert _search(staff_client, "admin:billing_webhookevent_changelist", event.stripe_event_id) == [event]
+
+
+def test_cancel_at_period_end_without_a_note_is_refused_and_changes_nothing(staff_client, members):
+    subscription = newest_subscription(members["ada"])
+    data = {"action": "cancel_at_period_end", ACTION_CHECKBOX_NAME: [subscription.pk], "confirm": "yes", "note": ""}
+    response = staff_client.post(reverse("admin:billing_subscription_changelist"), data)
+    assert response.status_code == 200 and "This field is required." in response.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.cancel_at_period_end is False
+    assert not StaffAction.objects.filter(action="cancel_at_period_end").exists()
+
+
+def test_refund_amount_is_typed_in_the_currency_and_refused_above_what_is_refundable(
+    staff_client, members, stripe_emulator
+):
+    invoice = Invoice.objects.get(customer__user=members["grace"].user)
+    sent = len(stripe_emulator.requests)
+    url = reverse("admin:billing_invoice_refund", args=[invoice.pk])
+    response = staff_client.post(url, {"amount": "48.01", "reason": "duplicate", "note": "Too much"})
+    assert response.status_code == 200
+    assert "Enter an amount between $0.01 and $48.00." in response.content.decode()
+    assert len(stripe_emulator.requests) == sent

@@ -84,14 +84,14 @@ STATES = {
     "active, cancelling at period end": (
         _cancelling,
         MembershipStatus.ACTIVE,
-        "renews on",
+        "ends on",  # issue 15: never "renews on" once the member cancelled
         {RESUME, UPDATE_CARD, ENDS_ON},
     ),
     "past_due": (
         _past_due,
         MembershipStatus.PAST_DUE,
         "your last payment failed; access continues until",
-        {CANCEL, UPDATE_CARD, CHANGE_PLAN, NEXT_PAYMENT},
+        {CANCEL, UPDATE_CARD, CHANGE_PLAN},  # issue 15: "Pay now" for the open invoice instead of a next payment
     ),
     "canceled": (_canceled, MembershipStatus.CANCELED, "we would love to have you back.", {REJOIN, UPDATE_CARD}),
     "pending, no subscription": (

@@ -151,7 +151,12 @@ def test_checkout_creates_subscription_invoice_and_payment(client, emulator, cat
 
     events = emulator.complete_checkout(session.id)
 
-    assert types(events) == ["checkout.session.completed", "customer.subscription.created", "invoice.paid"]
+    assert types(events) == [
+        "checkout.session.completed",
+        "customer.subscription.created",
+        "invoice.paid",
+        "invoice_payment.paid",
+    ]
     assert [event["created"] for event in events] == sorted(event["created"] for event in events)
     completed = events[0]["data"]["object"]
     assert completed["status"] == "complete" and completed["payment_status"] == "paid"
@@ -199,9 +204,9 @@ def test_checkout_with_a_trial_bills_nothing_until_the_trial_ends(client, emulat
 
     ended = emulator.end_trial(subscription.id)
 
-    assert types(ended) == ["invoice.paid", "customer.subscription.updated"]
+    assert types(ended) == ["invoice.paid", "invoice_payment.paid", "customer.subscription.updated"]
     assert ended[0]["data"]["object"]["amount_paid"] == 1500
-    updated = ended[1]["data"]
+    updated = ended[2]["data"]
     assert updated["object"]["status"] == "active" and updated["previous_attributes"]["status"] == "trialing"
     assert updated["object"]["items"]["data"][0]["current_period_end"] == FEB_1
 
@@ -276,7 +281,7 @@ def test_plan_switch_with_always_invoice_charges_the_difference_now(client, emul
 
     assert updated["items"].data[0].price.id == dearer.id
     new_events = emulator.events[mark:]
-    assert types(new_events) == ["customer.subscription.updated", "invoice.paid"]
+    assert types(new_events) == ["customer.subscription.updated", "invoice.paid", "invoice_payment.paid"]
     previous = new_events[0]["data"]["previous_attributes"]
     assert previous["items"]["data"][0]["price"]["id"] != dearer.id
     invoice = new_events[1]["data"]["object"]
@@ -329,13 +334,13 @@ def test_renewal_success_and_failure(client, emulator, catalog):
 
     renewed = emulator.advance_to_renewal(subscription.id, succeed=True)
 
-    assert types(renewed) == ["invoice.paid", "customer.subscription.updated"]
+    assert types(renewed) == ["invoice.paid", "invoice_payment.paid", "customer.subscription.updated"]
     invoice = renewed[0]["data"]["object"]
     assert (invoice["billing_reason"], invoice["amount_paid"]) == ("subscription_cycle", 1500)
     assert invoice["lines"]["data"][0]["period"] == {"start": FEB_1, "end": MAR_1}
-    item = renewed[1]["data"]["object"]["items"]["data"][0]
+    item = renewed[2]["data"]["object"]["items"]["data"][0]
     assert (item["current_period_start"], item["current_period_end"]) == (FEB_1, MAR_1)
-    assert renewed[1]["data"]["previous_attributes"]["items"]["data"][0]["current_period_end"] == FEB_1
+    assert renewed[2]["data"]["previous_attributes"]["items"]["data"][0]["current_period_end"] == FEB_1
 
     declined = emulator.advance_to_renewal(subscription.id, succeed=False)
 
@@ -347,8 +352,8 @@ def test_renewal_success_and_failure(client, emulator, catalog):
 
     recovered = emulator.pay_invoice(failed["id"])
 
-    assert types(recovered) == ["invoice.paid", "customer.subscription.updated"]
-    assert recovered[1]["data"]["object"]["status"] == "active"
+    assert types(recovered) == ["invoice.paid", "invoice_payment.paid", "customer.subscription.updated"]
+    assert recovered[2]["data"]["object"]["status"] == "active"
 
 
 # --- Idempotency, errors, events ------------------------------------------------------------------
@@ -387,21 +392,21 @@ def test_unknown_ids_and_parameters_are_refused_as_stripe_does(client, catalog):
 
 
 def test_events_list_newest_first_with_pagination(client, emulator, clock, catalog):
-    subscribe(client, emulator, catalog)  # three events at JAN_1
+    subscribe(client, emulator, catalog)  # four events at JAN_1 (with invoice_payment.paid)
     clock.now = JAN_1 + 60
-    subscribe(client, emulator, catalog)  # three more a minute later
-    assert len(emulator.events) == 6
+    subscribe(client, emulator, catalog)  # four more a minute later
+    assert len(emulator.events) == 8
 
     page = client.v1.events.list(params={"limit": 4})
     assert page.has_more is True and len(page.data) == 4
     assert [event.id for event in page.data] == [event["id"] for event in reversed(emulator.events)][:4]
     rest = client.v1.events.list(params={"limit": 4, "starting_after": page.data[-1].id})
-    assert rest.has_more is False and len(rest.data) == 2
-    assert [event.id for event in rest.data] == [event["id"] for event in emulator.events[:2][::-1]]
+    assert rest.has_more is False and len(rest.data) == 4
+    assert [event.id for event in rest.data] == [event["id"] for event in emulator.events[:4][::-1]]
 
     recent = client.v1.events.list(params={"created": {"gt": JAN_1}, "limit": 100})
-    assert len(recent.data) == 3 and all(event.created > JAN_1 for event in recent.data)
-    assert len(list(client.v1.events.list(params={"limit": 2}).auto_paging_iter())) == 6
+    assert len(recent.data) == 4 and all(event.created > JAN_1 for event in recent.data)
+    assert len(list(client.v1.events.list(params={"limit": 2}).auto_paging_iter())) == 8
 
 
 def test_refunds_update_the_charge_and_emit_charge_refunded(client, emulator, catalog):
@@ -476,7 +481,7 @@ def test_gateway_functions_work_against_the_emulator(monkeypatch, emulator, cloc
         payment_intent_id=payment.payment.payment_intent, amount_minor=100, reason="other", metadata={}, key="refund-1"
     )
     assert gateway.subscription_retrieve(subscription_id=subscription_id).status == "active"
-    assert len(gateway.events_list(created_after=JAN_1 - 1).data) == 5
+    assert len(gateway.events_list(created_after=JAN_1 - 1).data) == 6
     with pytest.raises(gateway.GatewayError, match="No such subscription"):
         gateway.subscription_retrieve(subscription_id="sub_missing")
 

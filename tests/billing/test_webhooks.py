@@ -58,11 +58,12 @@ def test_duplicate_delivery_is_acknowledged_and_processed_once(post_event, djang
     assert WebhookEvent.objects.get().attempts == 1
 
 
-def test_event_in_another_api_version_is_kept_failed_and_not_processed(post_event):
+def test_unhandled_event_in_another_api_version_is_stored_and_ignored(post_event, django_capture_on_commit_callbacks):
     event = stripe_event("customer.created", UNHANDLED, api_version="2024-06-20")
-    assert post_event(event).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(event).status_code == 200
     stored = WebhookEvent.objects.get()
-    assert stored.status == WebhookEventStatus.FAILED and "2024-06-20" in stored.last_error
+    assert (stored.status, stored.api_version) == (WebhookEventStatus.IGNORED, "2024-06-20")
 
 
 def test_failing_handler_is_recorded_then_replayed(post_event, monkeypatch, django_capture_on_commit_callbacks):

@@ -39,6 +39,19 @@ def test_staff_create_a_club_in_admin(staff_client):
     assert Club.objects.get(slug="yoga-friends").currency == "EUR"
 
 
+def test_staff_let_a_club_accept_its_own_promotion_codes_in_admin(staff_client):
+    client, _ = staff_client
+    client.post(reverse("admin:clubs_club_add"), club_form())
+    club = Club.objects.get(slug="yoga-friends")
+    assert club.accepts_promotion_codes is False  # membership checkout takes no typed codes by default
+    change = reverse("admin:clubs_club_change", args=[club.pk])
+    assert 'name="accepts_promotion_codes"' in client.get(change).content.decode()
+    response = client.post(change, club_form(accepts_promotion_codes="on"))
+    assert response.status_code == 302
+    club.refresh_from_db()
+    assert club.accepts_promotion_codes is True
+
+
 def test_a_cover_that_is_not_an_image_is_refused(staff_client):
     client, _ = staff_client
     fake = SimpleUploadedFile("cover.png", b"not really a png", content_type="image/png")

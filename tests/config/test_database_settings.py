@@ -16,6 +16,8 @@ READ_DATABASE_SETTINGS = (
 def database_settings(**environment) -> list:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": "x" * 50}
     env.update(ALLOWED_HOSTS="example.com", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")
+    env.update(REDIS_URL="redis://127.0.0.1:6379/0")  # production refuses to start without a reachable Redis
+    env.update(SITE_URL="https://clubs.returnpath.app", DEFAULT_FROM_EMAIL="Returnpath <clubs@returnpath.app>")
     for name in ("CONN_MAX_AGE", "DB_DISABLE_SERVER_SIDE_CURSORS"):
         env.pop(name, None)
     env.update(environment)

@@ -28,7 +28,16 @@ import django
 
 django.setup()
 from django.conf import settings
-from django.urls import get_resolver
+from django.urls import Resolver404, get_resolver, resolve
+
+
+def _resolves(path):
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
 
 imported = []
 for name in {RUNTIME_PACKAGES!r}:
@@ -44,6 +53,9 @@ print(json.dumps({{
     "installed": "devtools" in settings.INSTALLED_APPS,
     "namespaces": sorted(get_resolver().namespace_dict),
     "client_factory": settings.STRIPE_CLIENT_FACTORY,
+    "email_backend": settings.EMAIL_BACKEND,
+    "outbox_resolves": _resolves("/dev/outbox/"),
+    "context_processors": settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
 }}))
 """
 
@@ -74,12 +86,19 @@ def test_production_imports_every_runtime_module_without_devtools():
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY="a-long-random-production-secret-key-with-many-characters-0123456789",
         ALLOWED_HOSTS="clubs.example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",  # production refuses to start without a reachable Redis
+        SITE_URL="https://clubs.returnpath.app",  # required in production, with the sending address
+        DEFAULT_FROM_EMAIL="Returnpath <clubs@returnpath.app>",
     )
     assert {"billing.gateway", "billing.views", "clubs.views", "config.urls", "offers.views"} <= set(report["imported"])
     assert report["devtools_modules"] == []
     assert report["installed"] is False
     assert "devtools" not in report["namespaces"]
     assert report["client_factory"] == ""
+    # The local outbox: never the email backend, never routed, no demo banner.
+    assert "devtools" not in report["email_backend"]
+    assert report["outbox_resolves"] is False
+    assert not any(name.startswith("devtools") for name in report["context_processors"])
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 import json
 import logging
+import os
 from unittest import mock
 
 import pytest
@@ -39,8 +40,23 @@ def test_database_failure_answers_503(client, db):
     assert response.json()["checks"]["database"] == {"ok": False, "error": "Exception"}
 
 
-def test_redis_is_pinged_through_the_cache_when_configured(client, db, settings):
-    settings.REDIS_AVAILABLE = True
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The cache as production has it: Redis (running here and in CI)."""
+    from config.settings.base import redis_is_reachable
+
+    if not redis_is_reachable(REDIS_TEST_URL):
+        assert os.environ.get("CI") != "true", "Redis is required in CI"
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {"BACKEND": health.REDIS_CACHE_BACKEND, "LOCATION": REDIS_TEST_URL, "KEY_PREFIX": "healthz-test"}
+    }
+
+
+def test_redis_is_pinged_through_the_cache_when_configured(client, db, redis_cache):
     assert client.get(reverse("healthz")).json()["checks"]["redis"] == {"ok": True, "backend": "redis"}
     with mock.patch("config.health.cache.set", side_effect=ConnectionError):
         response = client.get(reverse("healthz"))
@@ -141,3 +157,34 @@ def test_sentry_starts_with_a_dsn():
     with mock.patch("sentry_sdk.init") as init:
         assert sentry_init(dsn="https://key@sentry.example.com/1", environment="production") is True
     assert init.call_args.kwargs["send_default_pii"] is False
+
+
+@pytest.fixture
+def production_health(settings):
+    settings.HEALTHZ_REQUIRE_REDIS = True
+
+
+def test_healthz_answers_503_in_production_when_the_cache_is_not_the_shared_redis(production_health, client, db):
+    response = client.get(reverse("healthz"))  # tests run on a per-process cache and in-process tasks
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["redis"] == {
+        "ok": False,
+        "backend": "LocMemCache",
+        "error": "the cache is not the shared Redis: set REDIS_URL",
+    }
+    assert checks["celery"]["ok"] is False
+
+
+def test_healthz_answers_503_in_production_when_the_broker_is_not_the_shared_redis(
+    production_health, redis_cache, settings, client, db
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.CELERY_BROKER_URL = "filesystem://"
+    health.heartbeat_record()
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"]["ok"] is True
+    assert response.json()["checks"]["celery"]["error"] == "the Celery broker is not the shared Redis: set REDIS_URL"
+    settings.CELERY_BROKER_URL = REDIS_TEST_URL  # the shared Redis and a fresh heartbeat: healthy
+    assert client.get(reverse("healthz")).status_code == 200

@@ -120,3 +120,17 @@ def test_two_factor_setup_pages_render_without_inline_code(client, db):
         assert response.status_code == 200, url_name
         assert_secure_response(response, url_name)
     assert 'src="data:image/svg+xml' in client.get(reverse("mfa_activate_totp")).content.decode()
+
+
+def test_only_a_script_free_sandbox_counts_as_an_email_frame():
+    from tests.config.inline_code import is_sandboxed_email_frame
+
+    frame = (
+        "sandbox allow-popups; default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; "
+        "frame-ancestors 'self'"
+    )
+    assert is_sandboxed_email_frame(frame)
+    assert not is_sandboxed_email_frame(frame.replace("sandbox allow-popups", "sandbox allow-scripts"))
+    assert not is_sandboxed_email_frame(frame.replace("default-src 'none'", "default-src 'self'"))
+    assert not is_sandboxed_email_frame(frame + "; script-src 'unsafe-inline'")
+    assert not is_sandboxed_email_frame("default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'")

@@ -262,3 +262,109 @@ def test_event_times_use_persian_digits_in_persian(client, club):
     assert "Morning walk" in page
     # Persian digits on the page; only the machine-readable datetime="" keeps Latin ones.
     assert "۱۹:۰۰–۲۰:۰۰" in page  # noqa: RUF001
+
+
+def _plan_event_at(client, club, *, day: str, at: str):
+    leader = UserFactory()
+    club.leaders.add(leader)
+    client.force_login(leader)
+    return client.post(
+        reverse("events:event-create", args=[club.slug]),
+        {
+            "title": "At the end of time",
+            "start_date": day,
+            "start_time": at,
+            "end_time": "00:00" if at == "23:00" else "01:30",
+            "place": "Room 2",
+            "rsvp_hours_before": "0",
+            "frequency": "once",
+        },
+    )
+
+
+def test_event_on_9999_12_31_23_00_is_refused_with_a_message(client, club):
+    # An hour later is the year 10000: OverflowError before the bound existed.
+    response = _plan_event_at(client, club, day="9999-12-31", at="23:00")
+    assert response.status_code == 200
+    assert "Choose a date between" in response.context["form"].errors["start_date"][0]
+    assert "Choose a date between" in response.content.decode()
+    assert not EventOccurrence.objects.exists()
+
+
+def test_event_on_0001_01_01_00_30_is_refused_with_a_message(client, club):
+    # In Berlin (UTC+1) that is 0000-12-31 23:30 UTC: OverflowError before the bound existed.
+    assert club.time_zone == "Europe/Berlin"
+    response = _plan_event_at(client, club, day="0001-01-01", at="00:30")
+    assert response.status_code == 200
+    assert "Choose a date between" in response.context["form"].errors["start_date"][0]
+    assert not EventOccurrence.objects.exists()
+
+
+def test_event_form_states_its_date_range_on_the_input(client, club):
+    leader = UserFactory()
+    club.leaders.add(leader)
+    client.force_login(leader)
+    html = client.get(reverse("events:event-create", args=[club.slug])).content.decode()
+    ten_years = timezone.localdate().replace(year=timezone.localdate().year + 10)
+    assert 'min="2000-01-01"' in html and f'max="{ten_years.isoformat()}"' in html
+
+
+def test_schedule_service_refuses_a_date_at_the_calendars_end_without_the_form(club):
+    from datetime import date, time
+
+    from events.exceptions import ScheduleError
+    from events.services.schedule import EventDetailsInput, EventTimingInput, RecurrenceInput, series_create
+
+    for day, at in ((date(9999, 12, 31), time(23, 0)), (date(1, 1, 1), time(0, 30))):
+        with pytest.raises(ScheduleError, match="Choose a date between"):
+            series_create(
+                club=club,
+                actor=UserFactory(),
+                details=EventDetailsInput(title="Edge", place="Room"),
+                timing=EventTimingInput(start_date=day, start_time=at, end_time=time(1, 30)),
+                recurrence=RecurrenceInput(),
+            )
+    assert not EventOccurrence.objects.exists()
+
+
+def test_check_in_before_its_window_tells_the_leader_why_with_htmx(client, club):
+    """The htmx button silently did nothing: the swapped-in row now says why."""
+    leader = UserFactory()
+    club.leaders.add(leader)
+    occurrence = EventOccurrenceFactory(club=club, starts_in=timedelta(days=2))
+    member = MembershipFactory(club=club).user
+    client.force_login(leader)
+    url = reverse("events:event-checkin", args=[club.slug, occurrence.pk])
+    response = client.post(url, {"member": member.pk, "action": "in"}, HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert response.status_code == 200 and "<html" not in content
+    assert 'role="alert"' in content and "Check-in opens two hours before the start." in content
+    assert not Attendance.objects.exists()
+    # Nothing is left queued to pop up later on another page.
+    assert "Check-in opens two hours" not in client.get(url).content.decode()
+
+
+def test_check_in_before_its_window_tells_the_leader_why_without_javascript(client, club):
+    leader = UserFactory()
+    club.leaders.add(leader)
+    occurrence = EventOccurrenceFactory(club=club, starts_in=timedelta(days=2))
+    member = MembershipFactory(club=club).user
+    client.force_login(leader)
+    url = reverse("events:event-checkin", args=[club.slug, occurrence.pk])
+    response = client.post(url, {"member": member.pk, "action": "in"})
+    assert response.status_code == 302 and response["Location"] == f"{url}#member-{member.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert "Check-in opens two hours before the start." in page
+    assert not Attendance.objects.exists()
+
+
+def test_event_cancel_asks_for_confirmation_before_cancelling(client, club):
+    """An event is removed by cancelling it: the GET is the confirm page, only its POST cancels."""
+    leader = UserFactory()
+    club.leaders.add(leader)
+    occurrence = EventOccurrenceFactory(club=club, starts_in=timedelta(days=2))
+    client.force_login(leader)
+    page = client.get(reverse("events:event-cancel", args=[club.slug, occurrence.pk]))
+    assert page.status_code == 200 and '<form method="post"' in page.content.decode()
+    occurrence.refresh_from_db()
+    assert not occurrence.is_cancelled

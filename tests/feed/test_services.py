@@ -45,8 +45,8 @@ def test_create_refuses_empty_and_too_long_text_and_unknown_tags(club):
 
 def test_only_the_author_edits_a_post(post, club):
     with pytest.raises(FeedError):
-        services.achievement_update(achievement=post, editor=member_of(club), text="changed")
-    services.achievement_update(achievement=post, editor=post.author, text="changed", tag="nutrition")
+        services.achievement_update(achievement=post, editor=member_of(club), text="changed", event=None)
+    services.achievement_update(achievement=post, editor=post.author, text="changed", tag="nutrition", event=None)
     post.refresh_from_db()
     assert (post.text, post.tag) == ("changed", "nutrition")
     assert post.edited_at is not None

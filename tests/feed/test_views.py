@@ -357,8 +357,24 @@ def test_author_edits_and_deletes_their_own_post(member_client, club, member):
     member_client.post(edit, {"text": "Final words", "tag": "milestone"})
     achievement.refresh_from_db()
     assert (achievement.text, achievement.tag) == ("Final words", "milestone")
-    member_client.post(reverse("feed:achievement-delete", args=[club.slug, achievement.pk]))
+    member_client.post(reverse("feed:achievement-delete", args=[club.slug, achievement.pk]), {"confirm": "yes"})
     assert not Achievement.objects.exists()
+
+
+def test_editing_an_achievement_keeps_its_event_link(member_client, club, member):
+    from tests.events.factories import AttendanceFactory, EventOccurrenceFactory
+
+    attended = AttendanceFactory(occurrence=EventOccurrenceFactory(club=club), user=member).occurrence
+    achievement = AchievementFactory(club=club, author=member, text="Ran it", event=attended)
+    edit = reverse("feed:achievement-edit", args=[club.slug, achievement.pk])
+    form = member_client.get(edit).context["form"]
+    assert form["event"].value() == attended.pk  # the edit form shows the link it keeps
+    member_client.post(edit, {"text": "Ran it in 30 min", "tag": "", "event": str(attended.pk)})
+    achievement.refresh_from_db()
+    assert (achievement.text, achievement.event_id) == ("Ran it in 30 min", attended.pk)
+    member_client.post(edit, {"text": "Ran it in 30 min", "tag": "", "event": ""})
+    achievement.refresh_from_db()
+    assert achievement.event_id is None  # choosing "No event" still unlinks it
 
 
 def test_a_member_cannot_edit_or_delete_someone_elses_post_or_comment(member_client, club):
@@ -429,9 +445,13 @@ def test_leader_hides_restores_and_deletes_from_the_report_list(client, club, le
     assert report.resolution == "hidden"
     client.post(moderate, {"action": "restore"})
     assert not Achievement.objects.get(pk=report.achievement_id).is_hidden
-    client.post(reverse("feed:comment-delete", args=[club.slug, comment_report.comment_id]), {"next": reports})
+    client.post(
+        reverse("feed:comment-delete", args=[club.slug, comment_report.comment_id]), {"next": reports, "confirm": "yes"}
+    )
     assert not Comment.objects.exists()
-    client.post(reverse("feed:achievement-delete", args=[club.slug, report.achievement_id]), {"next": reports})
+    client.post(
+        reverse("feed:achievement-delete", args=[club.slug, report.achievement_id]), {"next": reports, "confirm": "yes"}
+    )
     assert not Achievement.objects.filter(pk=report.achievement_id).exists()
     assert "No open reports" in client.get(reports).content.decode()
 

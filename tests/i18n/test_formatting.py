@@ -53,9 +53,9 @@ def test_money_can_be_formatted_for_another_language_than_the_active_one():
 
 @pytest.mark.parametrize(("language", "date", "date_time"), [
     ("en", "March 14, 2026", "March 14, 2026, 6:05 p.m."),
-    ("de", "14. März 2026", "14. März 2026 18:05"),
+    ("de", "Sa., 14. März 2026", "Sa., 14. März 2026, 18:05"),  # CLDR, as Germans write it
     ("ar", "١٤ مارس، ٢٠٢٦", "١٤ مارس، ٢٠٢٦، ٦:٠٥ م"),
-    ("fa", "۱۴ مارس ۲۰۲۶", "۱۴ مارس ۲۰۲۶، ساعت ۱۸:۰۵"),
+    ("fa", "۲۳ اسفند ۱۴۰۴", "۲۳ اسفند ۱۴۰۴، ساعت ۱۸:۰۵"),  # Solar Hijri: 14 March 2026 is 23 Esfand 1404
 ])  # fmt: skip
 def test_dates_and_times_follow_the_locale_in_the_viewers_time_zone(language, date, date_time):
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo("Europe/Berlin")):
@@ -67,7 +67,7 @@ def test_template_filters_format_dates_counts_and_digits():
     template = Template("{% load clubs_tags %}{{ when|localdate }}|{{ count|number }}|{{ text|native_digits }}")
     with translation.override("fa"), timezone.override(zoneinfo.ZoneInfo("UTC")):
         rendered = template.render(Context({"when": MOMENT, "count": 1200, "text": "10:30"}))
-    assert rendered == "۱۴ مارس ۲۰۲۶|۱٬۲۰۰|۱۰:۳۰"
+    assert rendered == "۲۳ اسفند ۱۴۰۴|۱٬۲۰۰|۱۰:۳۰"
 
 
 def test_native_digits_leave_latin_languages_alone():

@@ -27,19 +27,36 @@ ALLOWED_WORDS = frozenset(
         "API",
         "URL",
         "Message-ID",
+        "HTML",
     ]
 )
 
 
+VOID_ELEMENTS = frozenset(["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"])
+
+
 class _TextCollector(HTMLParser):
+    """Skips, besides scripts and styles, any element whose ``lang`` differs from the page's: its text is in that
+    language on purpose (a leader's preview of an email in each member language), or ``zxx`` (no language:
+    placeholders such as ``{club}``)."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
         self._skipping = 0
+        self._page_lang = ""
+        self._other_lang: list[str] = []  # tags opened inside an element in another language, its own first
 
     def handle_starttag(self, tag, attrs):
         if tag in SKIPPED_ELEMENTS:
             self._skipping += 1
+        lang = dict(attrs).get("lang")
+        if tag == "html":
+            self._page_lang = lang or ""
+        elif self._other_lang or (lang is not None and lang != self._page_lang):
+            if tag not in VOID_ELEMENTS:
+                self._other_lang.append(tag)
+            return
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value:
                 self.texts.append(value)
@@ -49,9 +66,11 @@ class _TextCollector(HTMLParser):
     def handle_endtag(self, tag):
         if tag in SKIPPED_ELEMENTS and self._skipping:
             self._skipping -= 1
+        if self._other_lang and tag == self._other_lang[-1]:
+            self._other_lang.pop()
 
     def handle_data(self, data):
-        if not self._skipping and data.strip():
+        if not self._skipping and not self._other_lang and data.strip():
             self.texts.append(data)
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from core.tokens import token_make
 from offers.emails import CLICK_PURPOSE, OPEN_PURPOSE, UNSUBSCRIBE_PURPOSE
 from offers.models import DeliveryBatch, Offer, OfferDelivery, OfferSend
-from tests.access import CHECKOUT, LOGIN, Page, club_detail, everyone, signed_in
+from tests.access import CHECKOUT, LOGIN, MFA_SETUP, Page, club_detail, everyone, signed_in
 from tests.factories import MembershipFactory, UserFactory
 from tests.offers.factories import OfferFactory
 
@@ -26,8 +26,9 @@ MEMBER_AREA = {
     "other_leader": club_detail,
     "leader": 200,
     "staff": 200,
+    "staff_without_mfa": MFA_SETUP,
 }
-LEADERS = {**signed_in(404), "leader": 200, "staff": 200}
+LEADERS = {**signed_in(404), "leader": 200, "staff": 200, "staff_without_mfa": MFA_SETUP}
 
 
 def the_offer(club) -> str:
@@ -94,6 +95,9 @@ PAGES = [
     Page("offer-manage", club_url("offer-manage"), LEADERS),
     Page("offer-create", club_url("offer-create"), LEADERS),
     Page("offer-edit", offer_url("offer-edit"), LEADERS),
+    Page("offer-delete", offer_url("offer-delete"), LEADERS),
+    # A POST without confirm=yes (a form without JavaScript) asks first: the confirm page.
+    Page("offer-delete-post", offer_url("offer-delete"), LEADERS, method="post"),
     Page("offer-send", offer_url("offer-send"), LEADERS),
     Page("offer-send-post", offer_url("offer-send"), {**LEADERS, "leader": progress, "staff": progress}, method="post"),
     Page("offer-progress", offer_url("offer-progress"), LEADERS),
@@ -101,4 +105,20 @@ PAGES = [
     Page("unsubscribe-post", unsubscribe_url, everyone(200), method="post"),
     Page("email-open", open_url, everyone(200)),
     Page("email-click", click_url, everyone(the_offer)),
+]
+
+
+def _send_page(club) -> str:
+    return reverse("offers:offer-send", args=[club.slug, Offer.objects.get(club=club).pk])
+
+
+# Leaders see the offer email before they send it (issue 19): its HTML in a sandboxed frame, and a test to
+# themselves (refused without a language, back on the send page).
+PAGES += [
+    Page(
+        "offer-preview-frame",
+        lambda club: reverse("offers:offer-preview-frame", args=[club.slug, OfferFactory(club=club).pk, "en"]),
+        LEADERS,
+    ),
+    Page("offer-test", offer_url("offer-test"), {**LEADERS, "leader": _send_page, "staff": _send_page}, method="post"),
 ]

@@ -18,4 +18,5 @@ class OfferFactory(factory.django.DjangoModelFactory):
     price_minor = 2500
     currency = factory.SelfAttribute("club.currency")
     valid_from = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    publish_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     valid_until = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))

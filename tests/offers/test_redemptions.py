@@ -124,7 +124,10 @@ def test_discount_offer_preapplies_its_promotion_code(club, make_members, stripe
     assert coupon["percent_off"] == 20 and coupon["duration"] == "once"
     [member] = make_members(1)
     session = stripe_emulator.get(start(offer, member).rsplit("/", 1)[1])
-    assert session["discounts"] == [{"coupon": coupon["id"], "promotion_code": offer.stripe_promotion_code_id}]
+    [discount] = session["discounts"]
+    member_code = stripe_emulator.get(discount["promotion_code"])
+    assert discount["coupon"] == coupon["id"] and member_code["promotion"]["coupon"] == coupon["id"]
+    assert member_code["customer"] == member.stripe_customer.stripe_customer_id  # bound to this member
     assert (session["amount_subtotal"], session["amount_total"]) == (4000, 3200) == (4000, offer.amount_due_minor)
 
 

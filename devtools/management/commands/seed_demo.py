@@ -6,6 +6,7 @@ Idempotent: running it again updates the same rows and creates nothing twice.
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         seed_events_demo(club=healthy, leader=leader)
         seed_offers_demo(club=healthy, leader=leader)
 
-        self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/accounts/login/"))
+        self.stdout.write(self.style.SUCCESS(f"Demo ready. Log in at {settings.SITE_URL}/accounts/login/"))
         self.stdout.write(f"Every demo account's password: {DEMO_PASSWORD}")
         rows = [
             ("staff@example.com", "staff (Django admin at /admin/)"),

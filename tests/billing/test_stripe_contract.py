@@ -9,20 +9,17 @@ their version does not promise (``charge.invoice``, ``invoice.subscription``, to
 import copy
 import json
 import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from billing.models import Invoice, StripeCustomer, Subscription, WebhookEvent, WebhookEventStatus
 from billing.services.events import from_timestamp
 from clubs.models import MembershipStatus
 from tests.billing.stripe_events import stripe_event
 from tests.factories import MembershipFactory, UserFactory
+from tests.stripe_fixtures import FIXTURES
 
 pytestmark = pytest.mark.django_db
-
-FIXTURES = Path(settings.BASE_DIR).parent / "shared" / "stripe-fixtures"
 
 
 @pytest.fixture(scope="module")

@@ -82,9 +82,8 @@ def test_a_well_formed_event_still_goes_through_the_shape_check(client):
 
 
 def real_stripe_events() -> list:
-    from pathlib import Path
+    from tests.stripe_fixtures import FIXTURES as root
 
-    root = Path("/work/shared/stripe-fixtures")
     events = []
     for path in sorted(root.rglob("*.json")):
         body = json.loads(path.read_text())

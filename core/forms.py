@@ -88,12 +88,6 @@ class MoneyField(forms.DecimalField):
     def widget_attrs(self, widget):
         return {}
 
-    def validate(self, value):
-        pass  # bounds are checked in minor units in clean()
-
-    def run_validators(self, value):
-        pass
-
     def clean(self, value):
         amount = self.to_python(value)
         if amount is None:

@@ -51,12 +51,12 @@ def descendants(pid: int) -> set[int]:
             continue
         parent = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(parent, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
+    found, unvisited = set(), [pid]
+    while unvisited:  # depth-first over the parent -> children map
+        for child in children.get(unvisited.pop(), []):
             if child not in found:
                 found.add(child)
-                todo.append(child)
+                unvisited.append(child)
     return found
 
 

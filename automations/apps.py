@@ -14,6 +14,7 @@ class AutomationsConfig(AppConfig):
     verbose_name = _("Automations")
 
     def ready(self) -> None:
-        from automations import hooks, signals  # noqa: F401 (signals: the welcome when a membership starts)
+        from automations import hooks, page_cache, signals  # noqa: F401 (signals: the welcome when a membership starts)
 
         hooks.register()
+        page_cache.register()  # its rows that club home shows (core/pagecache.py)

@@ -22,7 +22,8 @@ from automations.models import (
     ReferralStatus,
     SendStatus,
 )
-from clubs.models import Club, Membership
+from clubs.consent import consent_given
+from clubs.models import Club, ConsentPurpose, Membership
 from members.models import User
 from members.services import users_with_deliverable_email
 from offers.cap import offer_email_count
@@ -58,6 +59,9 @@ def reachable(members: QuerySet[Membership], *, kind: str) -> QuerySet[Membershi
     """Members whose preference allows this kind and whose address has not bounced or complained."""
     members = members.filter(user__in=users_with_deliverable_email(User.objects.all()))
     preference = PREFERENCE_FOR[kind]
+    if preference:  # the member's consent for this club (clubs.consent); a renewal reminder is a service message
+        purpose = ConsentPurpose.OFFERS if preference == "email_offers" else ConsentPurpose.AUTOMATIONS
+        members = members.filter(consent_given(purpose=purpose))
     return members.filter(**{f"user__{preference}": True}) if preference else members
 
 

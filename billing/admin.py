@@ -171,21 +171,43 @@ class SubscriptionAdmin(MoneyAdminMixin, CsvExportMixin, admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
+    def _confirm_page(self, request, queryset, *, action: str, title, explanation: str, button):
+        """The intermediate page both cancel actions show: which subscriptions, when each ends, a note for the log."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "explanation": explanation,
+            "button": button,
+            "until_period_end": action == "cancel_at_period_end",
+            "subscriptions": queryset.select_related("membership__user", "membership__club", "plan"),
+            "form": CancelNoteForm(request.POST if "confirm" in request.POST else None),
+            "action": action,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/billing/subscription_cancel_confirm.html", context)
+
     @admin.action(description=_("Cancel at period end"))
     def cancel_at_period_end(self, request, queryset):
         """An intermediate page first: which subscriptions, when each ends, and a note for the audit log."""
         form = CancelNoteForm(request.POST if "confirm" in request.POST else None)
         if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Cancel at period end?"),
-                "subscriptions": queryset.select_related("membership__user", "membership__club", "plan"),
-                "form": form,
-                "action": "cancel_at_period_end",
-                "action_checkbox_name": ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            }
-            return TemplateResponse(request, "admin/billing/subscription_cancel_confirm.html", context)
+            count = queryset.count()
+            return self._confirm_page(
+                request,
+                queryset,
+                action="cancel_at_period_end",
+                title=_("Cancel at period end?"),
+                explanation=ngettext(
+                    "This subscription stops renewing: the member keeps access until the end of the period "
+                    "already paid.",
+                    "These %(count)d subscriptions stop renewing: each member keeps access until the end of the "
+                    "period already paid.",
+                    count,
+                )
+                % {"count": count},
+                button=_("Cancel at period end"),
+            )
         self._each(
             request,
             queryset,
@@ -197,12 +219,31 @@ class SubscriptionAdmin(MoneyAdminMixin, CsvExportMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Cancel now (access ends at once)"))
     def cancel_now(self, request, queryset):
+        """Access ends at once and nothing is refunded: the same confirmation and audit note as a period-end cancel."""
+        form = CancelNoteForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            count = queryset.count()
+            return self._confirm_page(
+                request,
+                queryset,
+                action="cancel_now",
+                title=_("Cancel now?"),
+                explanation=ngettext(
+                    "This subscription ends now: the member loses access at once, and nothing is refunded.",
+                    "These %(count)d subscriptions end now: each member loses access at once, and nothing is refunded.",
+                    count,
+                )
+                % {"count": count},
+                button=_("Cancel now"),
+            )
         self._each(
             request,
             queryset,
             "cancel_now",
             lambda sub: subscription_services.subscription_cancel_now(membership=sub.membership),
+            note=form.cleaned_data["note"],
         )
+        return None
 
     @admin.action(description=_("Resync from Stripe"))
     def resync(self, request, queryset):
@@ -408,3 +449,6 @@ class StripePriceAdmin(MoneyAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # prices are immutable in Stripe and created by the catalog sync
+
+
+from billing import growth_admin  # noqa: E402, F401 - gifts and pause settings (billing/growth_admin.py)

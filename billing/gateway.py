@@ -351,6 +351,11 @@ def customer_retrieve(*, customer_id: str) -> stripe.Customer:
     return _call_id(client().v1.customers.retrieve, customer_id)
 
 
+def customer_delete(*, customer_id: str) -> stripe.Customer:
+    """Delete the customer at Stripe (account erasure, privacy/): Stripe ends any subscription still running."""
+    return _call_id(client().v1.customers.delete, customer_id)
+
+
 def customer_card_expiry(*, customer_id: str) -> tuple[int, int] | None:
     """(year, month) the customer's saved card expires, or None without a card (renewal reminders ask to update)."""
     cards = _call_id(client().v1.customers.payment_methods.list, customer_id, {"type": "card", "limit": 1})
@@ -488,3 +493,52 @@ def invoice_payments_for_intent(*, payment_intent_id: str):
     """The InvoicePayments a payment intent made (the only link from a payment to its invoice since 2025)."""
     params = {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 10}
     return _call(client().v1.invoice_payments.list, params)
+
+
+# --- Pause and gifts (billing/services/pause.py, billing/services/gifts.py) ----------------------------
+
+
+def subscription_pause_collection(*, subscription_id: str, resumes_at: int | None) -> stripe.Subscription:
+    """Pause collection until ``resumes_at`` (Unix time), or resume it now with None.
+
+    ``void``: Stripe voids the invoices of the paused periods, so nothing is owed and the subscription stays
+    active (never past due) and resumes by itself at ``resumes_at``.
+    """
+    pause: Any = {"behavior": "void", "resumes_at": resumes_at} if resumes_at is not None else ""
+    return _call_id(client().v1.subscriptions.update, subscription_id, {"pause_collection": pause})
+
+
+def gift_checkout_session_create(
+    *,
+    customer_email: str,
+    name: str,
+    amount_minor: int,
+    currency: str,
+    metadata: dict[str, str],
+    success_url: str,
+    cancel_url: str,
+    key: str,
+) -> stripe.checkout.Session:
+    """A one-time payment (mode=payment) by someone who may have no account: Checkout makes the customer if needed.
+
+    ``metadata`` (on the session and its PaymentIntent) carries everything the gift needs: the webhook creates it.
+    """
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "customer_email": customer_email,
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": amount_minor,
+                    "product_data": {"name": name[:250]},
+                },
+                "quantity": 1,
+            }
+        ],
+        "metadata": metadata,
+        "payment_intent_data": {"metadata": metadata},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    return _call(client().v1.checkout.sessions.create, params, key=key)

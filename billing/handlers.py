@@ -14,12 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 
 from billing.services.customers import customer_deleted_apply
 from billing.services.events import from_timestamp
 from billing.services.invoices import invoice_apply, invoice_payment_apply, invoice_refund_apply
 from billing.services.subscriptions import customer_apply, subscription_apply
 from clubs.models import Membership
+from notifications.services import notification_send
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,14 @@ def invoice_payment_failed(event: dict) -> Outcome:
     invoice, note = invoice_apply(stripe_invoice=event["data"]["object"])
     if invoice is not None and invoice.status == "open" and invoice.payment_failed_notified_at is None:
         transaction.on_commit(lambda: send_payment_failed_email.delay(invoice.pk))
+        if invoice.subscription is not None:  # and the member's bell, once per invoice
+            notification_send(
+                kind="payment_failed",
+                user_ids=[invoice.customer.user_id],
+                club=invoice.subscription.membership.club,
+                params={"invoice_id": invoice.pk},
+                url=reverse("billing:club-billing", args=[invoice.subscription.membership.club.slug]),
+            )
     return _result(invoice, note)
 
 

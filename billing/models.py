@@ -4,8 +4,11 @@ Stripe is the source of truth. These rows are what webhooks and reconciliation l
 read them so that no page waits on Stripe. (After dj-stripe's models and webhook log.)
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Membership, Plan
@@ -143,6 +146,13 @@ class Subscription(models.Model):
     stripe_created = models.DateTimeField(_("created at Stripe"), null=True, blank=True)
     # The creation time of the newest event applied: older snapshots never overwrite newer ones.
     last_event_created = models.DateTimeField(_("newest event applied"), null=True, blank=True)
+    # Stripe's ``pause_collection`` (billing/services/pause.py): a behaviour while collection is paused ('' when it
+    # is not) and when Stripe resumes it (empty with a behaviour: paused until someone resumes it). Stripe keeps the
+    # status active meanwhile, so a paused member is never past due; the access rule reads these two fields.
+    pause_behavior = models.CharField(_("payments paused (behaviour)"), max_length=20, blank=True)
+    pause_resumes_at = models.DateTimeField(_("payments resume"), null=True, blank=True)
+    # The ``pause_resumes_at`` the "your membership resumes soon" email went out for: once per pause.
+    pause_reminded_for = models.DateTimeField(_("resume reminder sent for"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -163,6 +173,12 @@ class Subscription(models.Model):
         if self.discount_amount_off_minor is not None:
             return max(self.amount_minor - self.discount_amount_off_minor, 0)
         return self.amount_minor
+
+    def is_paused(self, now: datetime | None = None) -> bool:
+        """Collection paused at Stripe and not yet due to resume (the same test as the access rule's)."""
+        if not self.pause_behavior or self.status in TERMINAL_SUBSCRIPTION_STATUSES:
+            return False
+        return self.pause_resumes_at is None or self.pause_resumes_at > (now or timezone.now())
 
     @property
     def has_discount(self) -> bool:
@@ -289,3 +305,108 @@ class ActivationEmail(models.Model):
 
     def __str__(self) -> str:
         return f"activation email #{self.status_change_id}"
+
+
+class BillingSettings(models.Model):
+    """A club's billing choices that only billing reads: which pause lengths members may pick, and whether a paused
+    member keeps access. A club without a row has the defaults (every length offered, no access while paused)."""
+
+    club = models.OneToOneField(
+        "clubs.Club", on_delete=models.CASCADE, related_name="billing_settings", verbose_name=_("club")
+    )
+    pause_1_month = models.BooleanField(_("members may pause for 1 month"), default=True)
+    pause_2_months = models.BooleanField(_("members may pause for 2 months"), default=True)
+    pause_3_months = models.BooleanField(_("members may pause for 3 months"), default=True)
+    paused_keep_access = models.BooleanField(
+        _("paused members keep access"),
+        default=False,
+        help_text=_("Off: a paused member cannot enter the member area until the membership resumes."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("club billing settings")
+        verbose_name_plural = _("club billing settings")
+
+    def __str__(self) -> str:
+        return str(self.club)
+
+    @property
+    def pause_months(self) -> list[int]:
+        """The pause lengths offered, shortest first ([] when the club offers no pause)."""
+        chosen = ((1, self.pause_1_month), (2, self.pause_2_months), (3, self.pause_3_months))
+        return [months for months, allowed in chosen if allowed]
+
+
+GIFT_MONTHS = (1, 6, 12)
+
+
+class GiftStatus(models.TextChoices):
+    PAID = "paid", _("Paid, not redeemed")
+    REDEEMED = "redeemed", _("Redeemed")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Gift(models.Model):
+    """Months of a club bought by anyone for someone else (Stripe Checkout, one payment), redeemed by a link.
+
+    A row exists only once Stripe says it is paid (the checkout.session.completed webhook creates it, once per
+    session). Redeeming gives complimentary access for the months bought; ``new_member`` marks a redemption that
+    brought someone who had never had access to the club: gifts as a source of new members (analytics).
+    """
+
+    club = models.ForeignKey("clubs.Club", on_delete=models.PROTECT, related_name="gifts", verbose_name=_("club"))
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="gifts", verbose_name=_("priced by plan")
+    )
+    months = models.PositiveSmallIntegerField(_("months"), choices=[(months, str(months)) for months in GIFT_MONTHS])
+    amount_minor = models.PositiveIntegerField(_("amount paid (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3)
+    buyer_email = models.EmailField(_("buyer's email"))
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gifts_bought",
+        verbose_name=_("buyer"),
+    )
+    recipient_email = models.EmailField(_("recipient's email"))
+    message = models.CharField(_("message to the recipient"), max_length=300, blank=True)
+    language = models.CharField(_("language of the gift email"), max_length=10, blank=True)
+    stripe_checkout_session_id = models.CharField(_("Stripe checkout session id"), max_length=255, unique=True)
+    stripe_payment_intent_id = models.CharField(_("Stripe payment intent id"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=GiftStatus.choices, default=GiftStatus.PAID)
+    paid_at = models.DateTimeField(_("paid"))
+    recipient_emailed_at = models.DateTimeField(_("recipient emailed"), null=True, blank=True)
+    redeemed_at = models.DateTimeField(_("redeemed"), null=True, blank=True)
+    redeemed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gifts_redeemed",
+        verbose_name=_("redeemed by"),
+    )
+    membership = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gifts",
+        verbose_name=_("membership it gave"),
+    )
+    new_member = models.BooleanField(_("brought a new member"), default=False)
+    access_until = models.DateTimeField(_("access until"), null=True, blank=True)
+    invite_sent_at = models.DateTimeField(_("invited to subscribe"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gift membership")
+        verbose_name_plural = _("gift memberships")
+        ordering = ["-paid_at", "-pk"]
+        indexes = [models.Index(fields=["club", "redeemed_at"], name="billing_gift_club_redeemed")]
+
+    def __str__(self) -> str:
+        return f"gift #{self.pk}: {self.months} months of {self.club} for {self.recipient_email}"

@@ -80,8 +80,13 @@ def mrr_by_club_and_plan() -> list[MrrRow]:
     Each price's amount is normalised to a month by its own interval, so a member still paying an
     archived price counts at what they really pay.
     """
+    from django.utils import timezone
+
+    from billing.services.pause import paused_filter
+
     grouped = (
         Subscription.objects.filter(status__in=MRR_STATUSES, membership__is_complimentary=False)
+        .exclude(paused_filter(timezone.now()))  # a paused subscription pays nothing until it resumes
         .values("membership__club__name", "plan__name", "currency", "amount_minor", "stripe_price_id")
         .annotate(count=Count("pk"))
         .order_by("membership__club__name", "plan__name")
@@ -109,3 +114,20 @@ def mrr_totals_by_currency(rows: list[MrrRow]) -> dict[str, int]:
     for row in rows:
         totals[row.currency] = totals.get(row.currency, 0) + row.mrr_minor
     return totals
+
+
+# --- Pause instead of cancel (billing/services/pause.py) -------------------------------------------
+
+
+def paused_memberships(*, clubs, now=None):
+    """Memberships whose payments are paused now: neither churned nor paying (analytics counts them apart).
+
+    One query; ``clubs`` is any iterable or queryset of clubs.
+    """
+    from django.db.models import Exists, OuterRef
+    from django.utils import timezone
+
+    from billing.services.pause import paused_filter
+
+    paused = Subscription.objects.filter(paused_filter(now or timezone.now()), membership=OuterRef("pk"))
+    return Membership.objects.filter(club__in=clubs, is_complimentary=False).filter(Exists(paused))

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from billing.exceptions import WebhookProcessingError
-from billing.services.events import webhook_event_process, webhook_events_pickup
+from billing.services.events import webhook_event_process, webhook_events_drain, webhook_events_pickup
 from billing.services.notifications import activation_notify, payment_failed_notify
 from billing.services.reconcile import stripe_reconcile
 
@@ -19,6 +19,13 @@ def process_webhook_event(self, event_pk: int) -> str:
             # In-process mode has no broker to wait on: the event stays failed and replayable.
             return "failed"
         raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 3600)) from error
+
+
+@shared_task
+def drain_webhook_events() -> int:
+    """Process the events the endpoint queued in Redis (billing/services/events.py); safe to run several at once,
+    and a drain killed mid-way loses no event (each row stays received until the pickup enqueues it)."""
+    return webhook_events_drain()
 
 
 @shared_task(acks_late=True)

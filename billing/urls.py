@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views, webhooks
+from billing import growth_views, views, webhooks
 
 app_name = "billing"
 
@@ -15,4 +15,9 @@ urlpatterns = [
     path("clubs/<slug:slug>/billing/resume/", views.subscription_resume, name="subscription-resume"),
     path("clubs/<slug:slug>/billing/switch/<int:plan_id>/", views.plan_switch, name="plan-switch"),
     path("clubs/<slug:slug>/billing/portal/", views.billing_portal, name="billing-portal"),
+    path("clubs/<slug:slug>/billing/pause/", growth_views.subscription_pause, name="subscription-pause"),
+    path("clubs/<slug:slug>/billing/unpause/", growth_views.subscription_unpause, name="subscription-unpause"),
+    path("clubs/<slug:slug>/gift/", growth_views.gift_buy, name="gift-buy"),
+    path("clubs/<slug:slug>/gift/thanks/", growth_views.gift_thanks, name="gift-thanks"),
+    path("gifts/redeem/<str:token>/", growth_views.gift_redeem, name="gift-redeem"),
 ]

@@ -13,7 +13,8 @@ from billing.exceptions import BillingError
 from billing.selectors import member_billing
 from billing.services import subscriptions as subscription_services
 from clubs import selectors as club_selectors
-from clubs.models import Membership, Plan
+from clubs.consent import consent_set
+from clubs.models import ConsentPurpose, ConsentSource, Membership, Plan
 from clubs.permissions import club_viewer
 from clubs.pricing import plan_pricing
 from clubs.services import membership_request
@@ -81,6 +82,9 @@ def club_join(request, slug, plan_id):
         except DomainError as error:
             messages.error(request, str(error))
             return redirect(club.get_absolute_url())
+        for purpose in ConsentPurpose.values:  # the join page's optional, unticked boxes (clubs.consent)
+            if request.POST.get(f"consent_{purpose}") == "yes":
+                consent_set(user=request.user, club=club, purpose=purpose, given=True, source=ConsentSource.CHECKOUT)
         # Payment decides access: the member goes to Stripe Checkout.
         return start_checkout(request, membership)
     pricing = next(item for item in plan_pricing(club.active_plans) if item.plan.pk == plan.pk)

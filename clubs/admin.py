@@ -9,15 +9,18 @@ from clubs.exceptions import MembershipError
 from clubs.forms import ClubAdminForm
 from clubs.models import Club, Membership, MembershipStatusChange, Plan
 from clubs.services import membership_end_complimentary, membership_grant_complimentary, membership_transition
-from core.admin import MoneyAdminMixin, StaffAuditMixin
+from core.admin import CsvExportMixin, MoneyAdminMixin, StaffAuditMixin
 from core.audit import staff_action_record
 from core.dates import date_bounds_apply
 from members.images import delete_replaced_file_on_commit
 from members.models import User
 
+PLAN_PRICE_HELP = {"price_minor": _("In the currency's units: 5.00 is $5.00.")}
 
-class PlanInline(admin.TabularInline):
+
+class PlanInline(MoneyAdminMixin, admin.TabularInline):
     model = Plan
+    money_help_texts = PLAN_PRICE_HELP
     extra = 0
     fields = [
         "name",
@@ -47,6 +50,7 @@ class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
                     "is_listed",
                     "grace_period_days",
                     "accepts_promotion_codes",
+                    "offer_double_opt_in",
                 ]
             },
         ),
@@ -66,6 +70,7 @@ class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(StaffAuditMixin, MoneyAdminMixin, admin.ModelAdmin):
+    money_help_texts = PLAN_PRICE_HELP
     list_display = [
         "name",
         "club",
@@ -111,8 +116,18 @@ class ComplimentaryForm(forms.Form):
 
 
 @admin.register(Membership)
-class MembershipAdmin(StaffAuditMixin, admin.ModelAdmin):
-    actions = ["end_complimentary"]
+class MembershipAdmin(StaffAuditMixin, CsvExportMixin, admin.ModelAdmin):
+    actions = ["end_complimentary", "export_csv"]
+    csv_fields = (
+        "user__email",
+        "user__display_name",
+        "club__slug",
+        "plan__name",
+        "status",
+        "is_complimentary",
+        "complimentary_until",
+        "started_at",
+    )
     list_display = [
         "user",
         "user__email",

@@ -13,7 +13,9 @@ class ClubsConfig(AppConfig):
     verbose_name = _("Clubs")
 
     def ready(self) -> None:
+        from clubs import page_cache
         from clubs.selectors import club_for_request
         from core.request_club import register_club_resolver
 
         register_club_resolver(club_for_request)
+        page_cache.register()  # its rows that member pages show (core/pagecache.py)

@@ -33,6 +33,13 @@ def member_area_gate(
     return viewer
 
 
+def asks_club_viewer(view):
+    """Mark a view whose first question is ``club_viewer``: ``request.club`` then reads the standing with the
+    club in one query on GET (clubs/selectors.py ``club_for_request``)."""
+    view.club_viewer_first = True
+    return view
+
+
 def member_area(view=None, *, invitation=MEMBER_AREA_INVITATION):
     """``@member_area`` or ``@member_area(invitation=...)``: the view receives (request, club, viewer, ...)."""
 
@@ -45,7 +52,7 @@ def member_area(view=None, *, invitation=MEMBER_AREA_INVITATION):
                 return entry
             return view(request, club, entry, *args, **kwargs)
 
-        return wrapper
+        return asks_club_viewer(wrapper)
 
     return decorate(view) if view is not None else decorate
 

@@ -30,7 +30,7 @@ class ClubEmailSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Club
-        fields = ["email_logo_url", "brand_colour", "postal_address", "reply_to_email"]
+        fields = ["email_logo_url", "brand_colour", "postal_address", "reply_to_email", "offer_double_opt_in"]
         widgets = {
             "brand_colour": forms.TextInput(attrs={"placeholder": "#1a7f37", "pattern": "#[0-9a-fA-F]{6}"}),
             "postal_address": forms.Textarea(attrs={"rows": 3, "maxlength": 300}),

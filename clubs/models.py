@@ -93,6 +93,13 @@ class Club(models.Model):
     reply_to_email = models.EmailField(
         _("reply-to address"), blank=True, help_text=_("Where members' replies to club emails go.")
     )
+    # Consent (clubs/consent.py): with it on, a member's yes to offer emails counts only once they confirm it
+    # through the signed link emailed to them (double opt-in).
+    offer_double_opt_in = models.BooleanField(
+        _("double opt-in for offer emails"),
+        default=False,
+        help_text=_("Members confirm their consent to offer emails by a link sent to them before any offer email."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -199,6 +206,17 @@ class MembershipStatus(models.TextChoices):
 LAPSED_STATUSES = (MembershipStatus.CANCELED, MembershipStatus.EXPIRED)
 
 
+# Conditions under which an app above clubs withholds access from a membership the rule below would let in
+# (billing: collection paused and the club gives paused members no access). ``condition(now) -> Q`` on
+# Membership, registered in the app's ``AppConfig.ready()`` through ``register_access_exclusion``.
+_access_exclusions: list = []
+
+
+def register_access_exclusion(condition) -> None:
+    if condition not in _access_exclusions:
+        _access_exclusions.append(condition)
+
+
 class MembershipQuerySet(models.QuerySet):
     def with_access(self, now: datetime | None = None) -> "MembershipQuerySet":
         """THE access rule: trialing or active, or past due while the grace period lasts.
@@ -206,12 +224,16 @@ class MembershipQuerySet(models.QuerySet):
         The grace end is fixed when the payment fails (``grace_period_ends_at``), so a later change
         of the club's grace period does not cut off or extend members already in grace.
         A complimentary membership (granted by staff, no Stripe) counts while its end date is ahead.
+        A registered exclusion withholds it (``register_access_exclusion``: a pause without access).
         """
         now = now or timezone.now()
-        return self.filter(
+        members = self.filter(
             Q(status__in=(MembershipStatus.TRIALING, MembershipStatus.ACTIVE))
             | Q(status=MembershipStatus.PAST_DUE, grace_period_ends_at__gt=now)
         ).exclude(is_complimentary=True, complimentary_until__lte=now)
+        for condition in _access_exclusions:  # e.g. a paused membership (billing/services/pause.py)
+            members = members.exclude(condition(now))
+        return members
 
     def paying(self) -> "MembershipQuerySet":
         """Memberships that bring revenue: complimentary ones never count towards MRR."""
@@ -220,14 +242,11 @@ class MembershipQuerySet(models.QuerySet):
     # Member activity: the one definition, and its boundary, are in clubs/activity.py.
     def active_since(self, since: datetime) -> "MembershipQuerySet":
         """Members with a sign of life in their club strictly after ``since``."""
-        condition = Q()
-        for active in activity.active_since(since):
-            condition |= Q(active)
-        return self.filter(condition) if condition else self.none()
+        return self.filter(activity.active_since(since))
 
-    def quiet_since(self, since: datetime, *, within: "models.QuerySet[Club] | None" = None) -> "MembershipQuerySet":
-        """Members since ``since`` or before with no sign of life after it (``within``: see clubs.activity)."""
-        return self.filter(activity.quiet_since(since, within=within))
+    def quiet_since(self, since: datetime) -> "MembershipQuerySet":
+        """Members since ``since`` or before with no sign of life after it."""
+        return self.filter(activity.quiet_since(since))
 
     def with_last_activity(self) -> "MembershipQuerySet":
         """Annotate ``last_activity``: the newest sign of life in the club, or when the membership began."""
@@ -260,6 +279,9 @@ class Membership(models.Model):
     complimentary_reason = models.CharField(_("why complimentary"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The member's newest sign of life in this club (clubs/activity.py), kept by clubs.activity alone from the
+    # registered sources, so that "quiet for 30 days" is a comparison instead of a scan of every RSVP.
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True, editable=False)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -276,6 +298,23 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.club} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Never write ``last_activity_at`` back: an RSVP saved since this row was read has moved it on.
+
+        A new membership reads its member's earlier activity in the club (a guest's RSVP) once inserted.
+        """
+        adding = self._state.adding
+        if not adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()  # as Model.save itself: only the fields that were loaded
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "last_activity_at" and field.attname not in deferred
+            ]
+        super().save(*args, **kwargs)
+        if adding:
+            activity.last_activity_refresh(Membership.objects.filter(pk=self.pk))
 
     @property
     def is_lapsed(self) -> bool:
@@ -310,6 +349,85 @@ class MembershipStatusChange(models.Model):
         verbose_name = _("membership status change")
         verbose_name_plural = _("membership status changes")
         ordering = ["-changed_at", "-pk"]
+        indexes = [
+            # When a membership lapsed (analytics' cohorts): most never did, and this answers that from the index.
+            models.Index(
+                fields=["membership", "changed_at"],
+                name="clubs_status_lapses",
+                condition=Q(to_status__in=LAPSED_STATUSES),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+# --- Consent to offer and club emails (clubs/consent.py writes these; offers and automations read them) ----------
+
+
+class ConsentPurpose(models.TextChoices):
+    OFFERS = "offers", _("Member offers by email")
+    AUTOMATIONS = "automations", _("Club news and reminders by email")
+
+
+class ConsentSource(models.TextChoices):
+    SIGNUP = "signup", _("Sign-up")
+    CHECKOUT = "checkout", _("Joining the club")
+    PROFILE = "profile", _("Privacy settings")
+    IMPORT = "import", _("Imported")
+    EMAIL = "email", _("Confirmation link")
+
+
+class ConsentStatus(models.TextChoices):
+    GIVEN = "given", _("Given")
+    PENDING = "pending", _("Waiting for confirmation")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Consent(models.Model):
+    """A member's current answer for one club and one kind of email; every change is kept in ConsentChange.
+
+    Offers and automations send only while the status is *given* (and, for offers in a club with double
+    opt-in, ``confirmed_at`` is set): ``clubs.consent.consent_given``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents", verbose_name=_("user")
+    )
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="consents", verbose_name=_("club"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices)
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    given_at = models.DateTimeField(_("given"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["club", "purpose"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "club", "purpose"], name="one_consent_per_user_club_purpose")
+        ]
+        indexes = [models.Index(fields=["club", "purpose", "status"], name="clubs_consent_club_purpose")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.club}: {self.get_purpose_display()} ({self.get_status_display()})"
+
+
+class ConsentChange(models.Model):
+    """Append-only: each time a consent was given, confirmed or withdrawn, when and from where."""
+
+    consent = models.ForeignKey(Consent, on_delete=models.CASCADE, related_name="changes", verbose_name=_("consent"))
+    status = models.CharField(_("status"), max_length=10, choices=ConsentStatus.choices)
+    source = models.CharField(_("source"), max_length=10, choices=ConsentSource.choices)
+    changed_at = models.DateTimeField(_("changed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} ({self.get_source_display()})"

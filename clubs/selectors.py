@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from clubs.models import Club, Membership, MembershipStatus, Plan
+from clubs.permissions import club_with_viewer_by_slug, remember_no_membership
 from members.middleware import activate_club_language
 from members.models import User
 
@@ -48,8 +49,20 @@ def club_for_request(*, request, slug: str) -> Club:
     """The club of a page's URL (``request.club``, core/request_club.py), resolved once per request.
 
     Every club page comes through here, so this is where a visitor without a language gets the club's.
+    For a view that asks the viewer's standing first (``asks_club_viewer``), on a GET by a signed-in user the
+    same query reads their membership, which ``club_viewer`` then reuses (not on writes: a POST may change
+    the membership before it asks again).
     """
-    club = club_get_by_slug(slug=slug)
+    club = None
+    user = getattr(request, "user", None)
+    wants_viewer = getattr(request, "club_viewer_first", False)  # set from the view (clubs/decorators.py)
+    if wants_viewer and request.method in ("GET", "HEAD") and user is not None and user.is_authenticated:
+        club = club_with_viewer_by_slug(user=user, slug=slug)
+        if club is None:
+            club = club_get_by_slug(slug=slug)
+            remember_no_membership(user=user, club=club)
+    if club is None:
+        club = club_get_by_slug(slug=slug)
     activate_club_language(club)
     return club
 

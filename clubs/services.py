@@ -150,7 +150,7 @@ def complimentary_memberships_expire(*, now: datetime | None = None) -> int:
     return count
 
 
-EMAIL_SETTINGS_FIELDS = ("email_logo_url", "brand_colour", "postal_address", "reply_to_email")
+EMAIL_SETTINGS_FIELDS = ("email_logo_url", "brand_colour", "postal_address", "reply_to_email", "offer_double_opt_in")
 
 
 @transaction.atomic
@@ -162,7 +162,10 @@ def club_email_settings_update(*, club: Club, actor: User, values: dict) -> Club
     locked = Club.objects.select_for_update().get(pk=club.pk)
     before = audit_fields({field: getattr(locked, field) for field in EMAIL_SETTINGS_FIELDS}, EMAIL_SETTINGS_FIELDS)
     for field in EMAIL_SETTINGS_FIELDS:
-        setattr(locked, field, values.get(field, "") or "")
+        if Club._meta.get_field(field).get_internal_type() == "BooleanField":
+            setattr(locked, field, bool(values.get(field)))
+        else:
+            setattr(locked, field, values.get(field, "") or "")
     locked.full_clean(exclude=[field.name for field in Club._meta.fields if field.name not in EMAIL_SETTINGS_FIELDS])
     locked.save(update_fields=list(EMAIL_SETTINGS_FIELDS))
     after = audit_fields({field: getattr(locked, field) for field in EMAIL_SETTINGS_FIELDS}, EMAIL_SETTINGS_FIELDS)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("clubs/<slug:slug>/home/", views.club_home, name="club-home"),
     path("clubs/<slug:slug>/settings/", views.club_settings, name="club-settings"),
     path("clubs/<slug:slug>/members/", views.club_roster, name="club-roster"),
+    path("consent/confirm/<str:token>/", views.consent_confirm, name="consent-confirm"),
 ]

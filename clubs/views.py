@@ -7,15 +7,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from clubs import hooks, selectors
-from clubs.decorators import leaders_only, member_area_gate
+from clubs import consent, hooks, page_cache, selectors
+from clubs.decorators import asks_club_viewer, leaders_only, member_area_gate
 from clubs.forms import ClubEmailSettingsForm
 from clubs.models import MembershipStatus
 from clubs.permissions import club_viewer, refuse, user_leads_club
 from clubs.pricing import plan_pricing
 from clubs.services import club_email_settings_update
+from core.tokens import BadToken, token_read
 
 MEMBERS_ON_HOME = 12
 ROSTER_PAGE_SIZE = 50
@@ -33,6 +35,7 @@ def club_directory(request):
     return response
 
 
+@asks_club_viewer
 def club_detail(request, slug):
     club = selectors.club_with_active_plans(club=request.club)
     viewer = club_viewer(user=request.user, club=club)
@@ -46,22 +49,30 @@ def club_detail(request, slug):
     return render(request, "clubs/club_detail.html", context)
 
 
+@asks_club_viewer
 def club_home(request, slug):
     club = request.club
     viewer = member_area_gate(request, club)
     if isinstance(viewer, HttpResponse):
         return viewer
-    context = {
-        "club": club,
-        "membership": viewer.membership,
-        "is_leader": viewer.is_leader,
-        "leaders": club.leaders.order_by("display_name", "email"),
-        "recent_members": selectors.club_members_with_access(club=club, limit=MEMBERS_ON_HOME),
-        "member_count": selectors.club_member_count(club=club),
-        # Next events, the feed and current offers come from the apps above clubs (clubs/hooks.py).
-        **hooks.club_home_context(club=club, viewer=viewer),
-    }
-    return render(request, "clubs/club_home.html", context)
+
+    def render_page():
+        context = {
+            "club": club,
+            "membership": viewer.membership,
+            "is_leader": viewer.is_leader,
+            "leaders": club.leaders.order_by("display_name", "email"),
+            "recent_members": selectors.club_members_with_access(club=club, limit=MEMBERS_ON_HOME),
+            "member_count": selectors.club_member_count(club=club),
+            # Next events, the feed and current offers come from the apps above clubs (clubs/hooks.py).
+            **hooks.club_home_context(club=club, viewer=viewer),
+        }
+        return render(request, "clubs/club_home.html", context)
+
+    # Kept per viewer until the club's content changes (clubs/page_cache.py, core/pagecache.py).
+    return page_cache.member_page(
+        request, club=club, viewer=viewer, page="club-home", sections=page_cache.CLUB_HOME_SECTIONS, render=render_page
+    )
 
 
 @login_required
@@ -90,10 +101,28 @@ def club_roster(request, slug):
 @require_http_methods(["GET", "POST"])
 @leaders_only
 def club_settings(request, club):
-    """Leaders set what their club's emails carry: logo, colour, postal address and Reply-To."""
+    """Leaders set what their club's emails carry (logo, colour, postal address, Reply-To) and double opt-in."""
     form = ClubEmailSettingsForm(request.POST if request.method == "POST" else None, instance=club)
     if request.method == "POST" and form.is_valid():
         club_email_settings_update(club=club, actor=request.user, values=form.cleaned_data)
         messages.success(request, _("Club settings saved."))
         return redirect("clubs:club-settings", slug=club.slug)
     return render(request, "clubs/club_settings.html", {"club": club, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def consent_confirm(request, token):
+    """Double opt-in for offer emails: GET asks (link scanners follow GETs), POST confirms. No login needed."""
+    context = {"token": token}
+    if request.method == "POST":
+        try:
+            context["confirmed"] = consent.consent_confirm(token=token)
+        except consent.ConsentError as error:
+            context["error"] = str(error)
+    else:
+        try:
+            token_read(token, purpose=consent.CONFIRM_PURPOSE, shape=(int,), max_age=consent.confirm_max_age())
+        except BadToken:
+            context["error"] = _("This confirmation link is not valid or has expired.")
+    return render(request, "clubs/consent_confirm.html", context, status=400 if "error" in context else 200)

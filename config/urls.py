@@ -23,12 +23,15 @@ urlpatterns = [
     # Avatars and club covers are public by design, resolved safely inside their own folder (config/media.py);
     # member-only media live outside MEDIA_ROOT and get checked views of their own.
     re_path(r"^media/(?P<folder>avatars|club-covers)/(?P<path>.+)$", public_media, name="public-media"),
+    path("", include("notifications.urls")),
     path("", include("billing.urls")),
     path("", include("events.urls")),
     path("", include("feed.urls")),
     path("", include("offers.urls")),
     path("", include("analytics.urls")),
     path("", include("automations.urls")),
+    path("", include("imports.urls")),
+    path("", include("privacy.urls")),
     path("", include("clubs.urls")),
 ]
 

@@ -131,15 +131,64 @@ def money_display(field_name: str, *, currency_field: str = "currency", descript
     return display
 
 
+def money_form_in_currency(form_class, currency_field: str):
+    """The admin form with each MoneyField's decimals and bounds set from the row's currency.
+
+    The currency is the one submitted with the form when the form has that field (a new plan in yen), else the
+    row's own (``currency_field`` may follow relations: "club__currency"), else US dollars.
+    """
+    from core.forms import MoneyField
+
+    class MoneyInCurrencyForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            currency = ""
+            if currency_field in self.fields and self.is_bound:
+                currency = str(self.data.get(self.add_prefix(currency_field), "") or "")
+            if not currency and self.instance is not None:
+                currency = self.instance
+                for part in currency_field.split("__"):
+                    currency = getattr(currency, part, None) if currency is not None else None
+                currency = currency or ""
+            for field in self.fields.values():
+                if isinstance(field, MoneyField):
+                    field.currency_set(str(currency).upper() or "USD")
+
+    MoneyInCurrencyForm.__name__ = form_class.__name__
+    return MoneyInCurrencyForm
+
+
 class MoneyAdminMixin:
     """Every ``*_minor`` column and read-only line of the admin shown as money with its currency ($25.00, ¥2,500).
 
     Staff read minor units as dollars ("2500" for $25.00): in lists and read-only detail pages each integer money
     field is replaced by its formatted amount (``money_currency_field`` names the row's currency). Editable forms
-    keep their input and get the amount as money next to it. Put it before admin.ModelAdmin among the bases.
+    take the amount in the currency's units ("25.00"), through the same ``MoneyField`` as the leaders' forms, so
+    staff never type cents either. Put it before admin.ModelAdmin (or admin.TabularInline) among the bases.
     """
 
     money_currency_field = "currency"
+    money_help_texts: dict = {}  # field name -> help text, where the model's own speaks of cents
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name not in self._money_fields():
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        from core.forms import MoneyField
+
+        label = re.sub(r"\s*\([^)]*\)\s*$", "", str(db_field.verbose_name))
+        return MoneyField(
+            label=label[:1].upper() + label[1:],
+            required=not db_field.blank,
+            help_text=self.money_help_texts.get(db_field.name, db_field.help_text),
+        )
+
+    def get_form(self, request, obj=None, **kwargs):
+        return money_form_in_currency(super().get_form(request, obj, **kwargs), self.money_currency_field)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = money_form_in_currency(formset.form, self.money_currency_field)
+        return formset
 
     def _money_fields(self) -> set[str]:
         return {
@@ -167,10 +216,7 @@ class MoneyAdminMixin:
         return [self._money_column(name) for name in super().get_list_display(request)]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        shown = [self._money_column(name) for name in readonly]
-        editable_money = sorted(self._money_fields() - set(readonly)) if obj is not None else []
-        return shown + [self._money_column(name) for name in editable_money]
+        return [self._money_column(name) for name in super().get_readonly_fields(request, obj)]
 
     def get_exclude(self, request, obj=None):
         """A read-only money field stays out of the form (its formatted line replaces it)."""

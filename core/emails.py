@@ -48,8 +48,9 @@ AUTOMATIONS = "automations"
 DIGEST = "digest"
 NPS = "nps"
 ANNOUNCEMENTS = "announcements"
+NOTIFICATIONS = "notifications"
 # Every kind a member may turn off: each carries List-Unsubscribe and stops at a suppressed address.
-BULK_CATEGORIES = (OFFERS, AUTOMATIONS, DIGEST, NPS, ANNOUNCEMENTS)
+BULK_CATEGORIES = (OFFERS, AUTOMATIONS, DIGEST, NPS, ANNOUNCEMENTS, NOTIFICATIONS)
 CATEGORIES = (TRANSACTIONAL, *BULK_CATEGORIES)
 
 # Domains no mailbox lives on (RFC 2606, RFC 6761, RFC 6762): mail From them is rejected or lost.
@@ -182,6 +183,7 @@ def reason_text(*, category: str, club_name: str) -> str:
         DIGEST: _("You get this email because you asked for a digest of cheers and comments on your posts."),
         NPS: _("You get this email because you are a member of %(club)s, which asks its members for feedback."),
         ANNOUNCEMENTS: _("You get this email because you are a member of %(club)s and receive its announcements."),
+        NOTIFICATIONS: _("You get this email because you asked to hear about this kind of notification by email."),
     }
     return reasons[category] % {"club": club_name}
 

@@ -88,6 +88,17 @@ class MoneyField(forms.DecimalField):
     def widget_attrs(self, widget):
         return {}
 
+    def has_changed(self, initial, data):
+        """Initial values are minor units (500) and typed ones units ("5.00"): compare them as minor units, or
+        every save of an unchanged form would count as a price change (and leave an audit row)."""
+        if self.disabled:
+            return False
+        try:
+            value = self.clean(data)
+        except forms.ValidationError:
+            return True
+        return value != (initial if initial not in ("", None) else None)
+
     def clean(self, value):
         amount = self.to_python(value)
         if amount is None:

@@ -32,6 +32,8 @@ class RequestClubMiddleware:
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> None:
         slug = view_kwargs.get(CLUB_URL_KWARG)
+        # A view that asks the viewer's standing first (clubs' member area) lets the resolver read both at once.
+        request.club_viewer_first = getattr(view_func, "club_viewer_first", False)
         if slug is not None and _resolvers:
             request.club = _resolvers[0](request=request, slug=slug)
         return None

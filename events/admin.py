@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from events.models import Attendance, CalendarFeedToken, EventOccurrence, EventReminder, EventSeries, Rsvp
+from events.models import (
+    Attendance,
+    CalendarFeedToken,
+    EventChange,
+    EventOccurrence,
+    EventReminder,
+    EventSeries,
+    Rsvp,
+)
 
 
 class OccurrenceInline(admin.TabularInline):
@@ -18,12 +26,15 @@ class EventSeriesAdmin(admin.ModelAdmin):
     list_filter = ["club", "frequency"]
     search_fields = ["title", "club__name"]
     raw_id_fields = ["created_by"]
+    # Leaders set the cover on the event form, through the image pipeline (members/images.py); an upload
+    # here would skip its checks and re-encoding.
+    readonly_fields = ["cover_image"]
     inlines = [OccurrenceInline]
 
 
 @admin.register(EventOccurrence)
 class EventOccurrenceAdmin(admin.ModelAdmin):
-    list_display = ["title", "club", "starts_at", "capacity", "is_edited", "cancelled_at"]
+    list_display = ["title", "club", "starts_at", "capacity", "sequence", "is_edited", "cancelled_at"]
     list_filter = ["club", "is_edited", ("cancelled_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "club__name", "place"]
     date_hierarchy = "starts_at"
@@ -32,10 +43,25 @@ class EventOccurrenceAdmin(admin.ModelAdmin):
 
 @admin.register(Rsvp)
 class RsvpAdmin(admin.ModelAdmin):
-    list_display = ["user", "occurrence", "status", "responded_at", "waitlisted_at"]
+    list_display = ["user", "occurrence", "status", "guests", "responded_at", "waitlisted_at"]
     list_filter = ["status", "occurrence__club"]
     search_fields = ["user__email", "user__display_name", "occurrence__title"]
     raw_id_fields = ["user", "occurrence"]
+
+
+@admin.register(EventChange)
+class EventChangeAdmin(admin.ModelAdmin):
+    """What members were told of, as it was told: read-only history."""
+
+    list_display = ["occurrence", "sequence", "kind", "created_at", "notified_at"]
+    list_filter = ["kind", "occurrence__club"]
+    search_fields = ["occurrence__title"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Attendance)

@@ -15,3 +15,7 @@ class ScheduleError(EventsError):
 
 class AttendanceError(EventsError):
     pass
+
+
+class CapacityDecisionNeeded(ScheduleError):
+    """The new capacity is below the seats taken: the leader must say whether those going keep their seats."""

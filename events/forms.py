@@ -4,13 +4,29 @@ import zoneinfo
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.dates import date_bounds_apply
 from core.text import validate_single_line
-from events.models import MAX_CAPACITY, MAX_RSVP_HOURS_BEFORE, EventOccurrence, Frequency
-from events.recurrence import MAX_OCCURRENCES
-from events.services.schedule import EventDetailsInput, EventTimingInput, RecurrenceInput
+from events.models import MAX_CAPACITY, MAX_GUESTS, MAX_RSVP_HOURS_BEFORE, EventOccurrence, Frequency
+from events.recurrence import (
+    MAX_OCCURRENCES,
+    is_last_weekday_of_month,
+    series_count_fits,
+    weekday_ordinal,
+)
+from events.services.schedule import (
+    COVER_MAX_SIDE,
+    EventDetailsInput,
+    EventTimingInput,
+    OverCapacity,
+    RecurrenceInput,
+    series_too_long_message,
+)
+from members.images import prepare_image_for_form
+
+COVER_MAX_BYTES = getattr(settings, "EVENT_COVER_MAX_BYTES", 5 * 1024 * 1024)
 
 
 class EventForm(forms.Form):
@@ -35,10 +51,46 @@ class EventForm(forms.Form):
     rsvp_hours_before = forms.IntegerField(
         label=_("Answers close (hours before the start)"), min_value=0, max_value=MAX_RSVP_HOURS_BEFORE, initial=0
     )
+    guests_allowed = forms.IntegerField(
+        label=_("Guests per member"),
+        min_value=0,
+        max_value=MAX_GUESTS,
+        required=False,
+        help_text=_("Each guest takes a seat. Empty: members only."),
+    )
+    cover = forms.ImageField(
+        label=_("Cover image"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP; shared by every date of the series."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
+    over_capacity = forms.ChoiceField(
+        label=_("More seats are taken than the new capacity"),
+        choices=[
+            ("", _("Choose what to do")),
+            (OverCapacity.KEEP, _("Keep everyone who is going")),
+            (OverCapacity.WAITLIST, _("Move those who answered last to the waitlist (they are told by email)")),
+        ],
+        required=False,
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ask_over_capacity: bool = False, has_cover: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         date_bounds_apply(self)  # 2000 to ten years ahead: near 9999 or 0001 the times overflow Python's calendar
+        if not has_cover:
+            del self.fields["remove_cover"]
+        if ask_over_capacity:
+            self.fields["over_capacity"].required = True
+        else:
+            # Asked only once the service found the seats taken above the new capacity.
+            self.fields["over_capacity"].widget = forms.HiddenInput()
+
+    def clean_cover(self):
+        cover = self.cleaned_data.get("cover")
+        if cover:  # decoded once here (members/images.py); the service stores the re-encoded copy
+            return prepare_image_for_form(cover, sides=[COVER_MAX_SIDE], max_bytes=COVER_MAX_BYTES)
+        return cover
 
     def clean(self):
         cleaned = super().clean()
@@ -57,7 +109,14 @@ class EventForm(forms.Form):
             place=data["place"].strip(),
             capacity=data["capacity"],
             rsvp_hours_before=data["rsvp_hours_before"] or 0,
+            guests_allowed=data.get("guests_allowed") or 0,
         )
+
+    def over_capacity_choice(self) -> str | None:
+        return self.cleaned_data.get("over_capacity") or None
+
+    def cover_removed(self) -> bool:
+        return bool(self.cleaned_data.get("remove_cover"))
 
     def timing(self) -> EventTimingInput:
         data = self.cleaned_data
@@ -78,6 +137,7 @@ class EventForm(forms.Form):
             "place": occurrence.place,
             "capacity": occurrence.capacity,
             "rsvp_hours_before": occurrence.rsvp_hours_before,
+            "guests_allowed": occurrence.guests_allowed,
         }
 
 
@@ -98,12 +158,26 @@ class SeriesForm(EventForm):
 
     def clean(self):
         cleaned = super().clean()
-        repeating = cleaned.get("frequency") not in (None, Frequency.ONCE)
+        frequency = cleaned.get("frequency")
+        repeating = frequency not in (None, Frequency.ONCE)
         if repeating and not cleaned.get("until") and not cleaned.get("count"):
             self.add_error("until", _("A repeating event needs an end: a date or a number of times."))
-        start, until = cleaned.get("start_date"), cleaned.get("until")
+        start, until, count = cleaned.get("start_date"), cleaned.get("until"), cleaned.get("count")
         if repeating and start and until and until < start:
             self.add_error("until", _("The series cannot end before its first date."))
+        if start and frequency == Frequency.MONTHLY_WEEKDAY and weekday_ordinal(start) > 4:
+            self.add_error(
+                "frequency",
+                _("The first date is a fifth weekday, which most months lack. Choose the last one instead."),
+            )
+        if start and frequency == Frequency.MONTHLY_LAST_WEEKDAY and not is_last_weekday_of_month(start):
+            self.add_error(
+                "frequency", _("For “the last weekday of the month”, the first date must be the last such day.")
+            )
+        if repeating and start and count and not self.has_error("frequency"):
+            available = series_count_fits(start_date=start, frequency=frequency, until=until, count=count)
+            if available is not None:
+                self.add_error("count", series_too_long_message(count=count, available=available, start_date=start))
         return cleaned
 
     def recurrence(self) -> RecurrenceInput:
@@ -117,6 +191,7 @@ class SeriesForm(EventForm):
         initial.update(
             capacity=series.capacity,
             rsvp_hours_before=series.rsvp_hours_before,
+            guests_allowed=series.guests_allowed,
             start_date=series.start_date,
             start_time=series.start_time,
             end_time=end,
@@ -129,6 +204,8 @@ class SeriesForm(EventForm):
 
 class RsvpForm(forms.Form):
     going = forms.TypedChoiceField(choices=[("yes", _("Going")), ("no", _("Not going"))], coerce=lambda v: v == "yes")
+    # The event's own cap is the service's rule (rsvp_set); this bounds what the form accepts at all.
+    guests = forms.IntegerField(min_value=0, max_value=MAX_GUESTS, required=False)
 
 
 class CheckInForm(forms.Form):

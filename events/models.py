@@ -12,12 +12,22 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club
+from core.storage import private_media_storage
 
 MAX_CAPACITY = 10_000
 MAX_RSVP_HOURS_BEFORE = 24 * 14
+MAX_GUESTS = 10
+
+
+def event_cover_upload_to(instance: "EventSeries", filename: str) -> str:
+    """A generated name under the club's folder: the leader's file name is never kept (members/images.py)."""
+    from members.images import generated_name
+
+    return generated_name(f"event-covers/{instance.club_id}", filename)
 
 
 class Frequency(models.TextChoices):
@@ -25,6 +35,18 @@ class Frequency(models.TextChoices):
     WEEKLY = "weekly", _("Every week")
     BIWEEKLY = "biweekly", _("Every 2 weeks")
     MONTHLY = "monthly", _("Every month")
+    MONTHLY_WEEKDAY = "monthly_wd", _("Every month on the same weekday (the first Tuesday, say)")
+    MONTHLY_LAST_WEEKDAY = "monthly_last", _("Every month on the last such weekday (the last Friday, say)")
+
+
+# The weekday's name fills the placeholder; each ordinal is its own sentence, so translations can inflect it.
+MONTHLY_WEEKDAY_RULES = {
+    1: _("Every month on the first %(weekday)s"),
+    2: _("Every month on the second %(weekday)s"),
+    3: _("Every month on the third %(weekday)s"),
+    4: _("Every month on the fourth %(weekday)s"),
+    -1: _("Every month on the last %(weekday)s"),
+}
 
 
 class EventDetails(models.Model):
@@ -46,6 +68,12 @@ class EventDetails(models.Model):
         default=0,
         validators=[MaxValueValidator(MAX_RSVP_HOURS_BEFORE)],
     )
+    guests_allowed = models.PositiveSmallIntegerField(
+        _("guests per member"),
+        default=0,
+        validators=[MaxValueValidator(MAX_GUESTS)],
+        help_text=_("How many guests a member may bring; each takes a seat."),
+    )
 
     class Meta:
         abstract = True
@@ -61,9 +89,13 @@ class EventSeries(EventDetails):
     start_date = models.DateField(_("first date"))
     start_time = models.TimeField(_("start time"), help_text=_("Local wall-clock time, kept across DST changes."))
     duration = models.DurationField(_("duration"))
-    frequency = models.CharField(_("repeats"), max_length=10, choices=Frequency.choices, default=Frequency.ONCE)
+    frequency = models.CharField(_("repeats"), max_length=16, choices=Frequency.choices, default=Frequency.ONCE)
     until = models.DateField(_("until"), null=True, blank=True)
     count = models.PositiveSmallIntegerField(_("number of occurrences"), null=True, blank=True)
+    # Member content: stored in the private root (core/storage.py), served by events.views.event_cover.
+    cover_image = models.ImageField(
+        _("cover image"), upload_to=event_cover_upload_to, storage=private_media_storage, blank=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -77,6 +109,16 @@ class EventSeries(EventDetails):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_frequency_display()})"
+
+    def rule_display(self) -> str:
+        """How the series repeats, in words: "Every month on the first Tuesday" names the real weekday."""
+        if self.frequency not in (Frequency.MONTHLY_WEEKDAY, Frequency.MONTHLY_LAST_WEEKDAY):
+            return str(self.get_frequency_display())
+        from events.recurrence import weekday_ordinal
+
+        weekday = WEEKDAYS[self.start_date.weekday()]
+        ordinal = -1 if self.frequency == Frequency.MONTHLY_LAST_WEEKDAY else weekday_ordinal(self.start_date)
+        return str(MONTHLY_WEEKDAY_RULES.get(ordinal, MONTHLY_WEEKDAY_RULES[-1])) % {"weekday": weekday}
 
 
 class EventOccurrence(EventDetails):
@@ -97,6 +139,11 @@ class EventOccurrence(EventDetails):
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     cancellation_notified_at = models.DateTimeField(_("cancellation emailed"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(
+        _("revision"),
+        default=0,
+        help_text=_("The calendar's SEQUENCE: raised on every change, so calendar apps take the newest version."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -143,6 +190,13 @@ class Rsvp(models.Model):
     responded_at = models.DateTimeField(_("answered"), help_text=_("When the current answer was given."))
     promoted_at = models.DateTimeField(_("promoted from the waitlist"), null=True, blank=True)
     promotion_emailed_at = models.DateTimeField(_("promotion emailed"), null=True, blank=True)
+    guests = models.PositiveSmallIntegerField(
+        _("guests"), default=0, validators=[MaxValueValidator(MAX_GUESTS)], help_text=_("Each guest takes a seat.")
+    )
+    moved_to_waitlist_at = models.DateTimeField(
+        _("moved to the waitlist"), null=True, blank=True, help_text=_("When a leader lowered the capacity.")
+    )
+    move_emailed_at = models.DateTimeField(_("move emailed"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -154,6 +208,11 @@ class Rsvp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.occurrence} ({self.get_status_display()})"
+
+    @property
+    def seats(self) -> int:
+        """The member and their guests."""
+        return 1 + self.guests
 
 
 class Attendance(models.Model):
@@ -184,6 +243,56 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.occurrence}"
+
+
+class EventChangeKind(models.TextChoices):
+    CHANGED = "changed", _("Changed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EventChange(models.Model):
+    """A change members must hear about (date, time, place or cancellation), kept as it was when made.
+
+    One row per occurrence and SEQUENCE: the notice task claims it (``notified_at``), so a retried or
+    duplicated task emails nobody twice, and the email says old -> new even if the event changes again.
+    """
+
+    occurrence = models.ForeignKey(
+        EventOccurrence, on_delete=models.CASCADE, related_name="changes", verbose_name=_("event")
+    )
+    sequence = models.PositiveIntegerField(_("revision"))
+    kind = models.CharField(_("kind"), max_length=10, choices=EventChangeKind.choices)
+    old_starts_at = models.DateTimeField(_("starts (before)"))
+    old_ends_at = models.DateTimeField(_("ends (before)"))
+    old_place = models.CharField(_("place (before)"), max_length=300, blank=True)
+    old_online_url = models.URLField(_("online link (before)"), max_length=500, blank=True)
+    new_starts_at = models.DateTimeField(_("starts (after)"))
+    new_ends_at = models.DateTimeField(_("ends (after)"))
+    new_place = models.CharField(_("place (after)"), max_length=300, blank=True)
+    new_online_url = models.URLField(_("online link (after)"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    notified_at = models.DateTimeField(_("members told"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("event change")
+        verbose_name_plural = _("event changes")
+        ordering = ["occurrence", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["occurrence", "sequence"], name="one_event_change_per_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.occurrence} #{self.sequence} ({self.get_kind_display()})"
+
+    @property
+    def time_changed(self) -> bool:
+        return (self.old_starts_at, self.old_ends_at) != (self.new_starts_at, self.new_ends_at)
+
+    @property
+    def place_changed(self) -> bool:
+        return self.old_place != self.new_place
+
+    @property
+    def online_url_changed(self) -> bool:
+        return self.old_online_url != self.new_online_url
 
 
 class ReminderKind(models.TextChoices):

@@ -6,7 +6,8 @@ club's leaders and staff. Views check it once per request; queries over many peo
 
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,12 +28,26 @@ def event_access_q(*, club_path: str, user_path: str, now: datetime | None = Non
     return Q(Exists(membership)) | Q(Exists(leads)) | staff_powers_q(user_path=user_path)
 
 
+def _seats(status: str):
+    """Seats of one answer's parties (each member and their guests), as a subquery: no join, so other counts
+    in the same query are not multiplied."""
+    parties = (
+        Rsvp.objects.filter(occurrence=OuterRef("pk"), status=status)
+        .order_by()
+        .values("occurrence")
+        .annotate(seats=Sum(F("guests") + 1))
+        .values("seats")
+    )
+    return Coalesce(Subquery(parties), Value(0))
+
+
 def _with_counts_and_answer(occurrences: QuerySet[EventOccurrence], *, user: User) -> QuerySet[EventOccurrence]:
-    """Annotate ``going_count``, ``waitlist_count`` and the viewer's own ``my_status`` in the same query."""
+    """Annotate ``going_count`` (seats taken, guests included), ``waitlist_count`` and the viewer's own
+    ``my_status`` in the same query."""
     my_answer = Rsvp.objects.filter(occurrence=OuterRef("pk"), user=user).values("status")[:1]
-    return occurrences.annotate(
-        going_count=Count("rsvps", filter=Q(rsvps__status=RsvpStatus.GOING)),
-        waitlist_count=Count("rsvps", filter=Q(rsvps__status=RsvpStatus.WAITLISTED)),
+    return occurrences.select_related("series").annotate(
+        going_count=_seats(RsvpStatus.GOING),
+        waitlist_count=_seats(RsvpStatus.WAITLISTED),
         my_status=Subquery(my_answer),
     )
 
@@ -56,7 +71,7 @@ def occurrences_next_for_club_home(*, club: Club, now: datetime | None = None, l
     now = now or timezone.now()
     return list(
         EventOccurrence.objects.filter(club=club, ends_at__gt=now, cancelled_at__isnull=True)
-        .annotate(going_count=Count("rsvps", filter=Q(rsvps__status=RsvpStatus.GOING)))
+        .annotate(going_count=_seats(RsvpStatus.GOING))
         .order_by("starts_at", "pk")[:limit]
     )
 
@@ -175,6 +190,21 @@ def clubs_with_event_access(*, user: User, now: datetime | None = None) -> Query
     now = now or timezone.now()
     with_access = Membership.objects.with_access(now).filter(user=user).values("club_id")
     return Club.objects.filter(Q(pk__in=with_access) | Q(leaders=user)).distinct()
+
+
+def may_see_online_link(*, occurrence: EventOccurrence, rsvp: Rsvp | None, is_leader: bool) -> bool:
+    """The meeting link is for those going (and the club's leaders, who set it); never for the rest."""
+    return is_leader or (rsvp is not None and rsvp.status == RsvpStatus.GOING)
+
+
+def going_occurrence_ids(*, user: User, occurrences: list[EventOccurrence]) -> set[int]:
+    """Which of these occurrences the member is going to (one query): their online links may be shown."""
+    pks = [occurrence.pk for occurrence in occurrences]
+    return set(
+        Rsvp.objects.filter(user=user, occurrence_id__in=pks, status=RsvpStatus.GOING).values_list(
+            "occurrence_id", flat=True
+        )
+    )
 
 
 def occurrences_for_feed(*, user: User, now: datetime | None = None) -> list[EventOccurrence]:

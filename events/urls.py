@@ -16,6 +16,7 @@ urlpatterns = [
     path("clubs/<slug:slug>/events/<int:pk>/check-in/", views.event_checkin, name="event-checkin"),
     path("clubs/<slug:slug>/events/series/<int:pk>/edit/", views.series_edit, name="series-edit"),
     path("clubs/<slug:slug>/events/series/<int:pk>/cancel/", views.series_cancel_view, name="series-cancel"),
+    path("clubs/<slug:slug>/events/series/<int:pk>/cover/", views.event_cover, name="event-cover"),
     path("clubs/<slug:slug>/events/attendance/<int:user_id>/", views.member_attendance, name="member-attendance"),
     path("my/events/attendance/", views.my_attendance, name="my-attendance"),
     path("my/events/calendar/", views.calendar_settings, name="calendar-settings"),

@@ -4,10 +4,13 @@ Member pages follow the club's member area: anonymous people are sent to log in,
 access to the club's page. Leader pages answer 404 to everyone else, so they do not reveal themselves.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,11 +18,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clubs import page_cache
 from clubs.decorators import leaders_only, member_area
 from core.ratelimit import rate_limit
 from core.redirects import next_path
 from events import selectors
-from events.exceptions import EventsError
+from events.exceptions import CapacityDecisionNeeded, EventsError
 from events.forms import CheckInForm, EventForm, RsvpForm, SeriesForm
 from events.ics import calendar_ics
 from events.models import RsvpStatus
@@ -30,15 +34,23 @@ from events.services.schedule import (
     occurrence_cancel,
     occurrence_update,
     series_cancel,
+    series_cover_set,
     series_create,
     series_update,
 )
+from members.images import image_response
 
 EVENTS_PAGE_SIZE = 20
 HISTORY_PAGE_SIZE = 50
 
 
 EVENTS_INVITATION = _lazy("Events of %(club)s are for members. Join to take part.")
+OSM_SEARCH = "https://www.openstreetmap.org/search"
+
+
+def map_url(place: str) -> str:
+    """An OpenStreetMap search for the place: a plain link, no script, no embedded map."""
+    return f"{OSM_SEARCH}?{urlencode({'query': place})}" if place.strip() else ""
 
 
 def _ics_response(content: bytes, *, filename: str) -> HttpResponse:
@@ -52,11 +64,17 @@ def _ics_response(content: bytes, *, filename: str) -> HttpResponse:
 @require_GET
 @member_area(invitation=EVENTS_INVITATION)
 def event_list(request, club, viewer):
-    page = Paginator(selectors.occurrences_upcoming(club=club, user=request.user), EVENTS_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    def render_page():
+        page = Paginator(selectors.occurrences_upcoming(club=club, user=request.user), EVENTS_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        context = {"club": club, "page": page, "is_leader": viewer.is_leader, "archive": False}
+        return render(request, "events/event_list.html", context)
+
+    # Kept per viewer until the club's events or RSVPs change (clubs/page_cache.py, core/pagecache.py).
+    return page_cache.member_page(
+        request, club=club, viewer=viewer, page="event-list", sections=page_cache.EVENTS_SECTIONS, render=render_page
     )
-    context = {"club": club, "page": page, "is_leader": viewer.is_leader, "archive": False}
-    return render(request, "events/event_list.html", context)
 
 
 @require_GET
@@ -75,11 +93,14 @@ def event_detail(request, club, viewer, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
     rsvp = selectors.rsvp_for(occurrence=occurrence, user=request.user)
     going = list(selectors.occurrence_going(occurrence=occurrence))
-    occurrence.going_count = len(going)
+    occurrence.going_count = sum(answer.seats for answer in going)
     context = {
         "club": club,
         "occurrence": occurrence,
         "rsvp": rsvp,
+        "show_online_link": selectors.may_see_online_link(occurrence=occurrence, rsvp=rsvp, is_leader=viewer.is_leader),
+        "map_url": map_url(occurrence.place),
+        "guest_choices": range(occurrence.guests_allowed + 1),
         "waitlist_position": selectors.waitlist_position(rsvp=rsvp)
         if rsvp and rsvp.status == RsvpStatus.WAITLISTED
         else None,
@@ -100,7 +121,12 @@ def event_rsvp(request, club, viewer, pk):
         messages.error(request, _("Choose whether you are going."))
     else:
         try:
-            rsvp = rsvp_set(occurrence_pk=occurrence.pk, user=request.user, going=form.cleaned_data["going"])
+            rsvp = rsvp_set(
+                occurrence_pk=occurrence.pk,
+                user=request.user,
+                going=form.cleaned_data["going"],
+                guests=form.cleaned_data["guests"] or 0,
+            )
         except EventsError as error:
             messages.error(request, str(error))
         else:
@@ -119,14 +145,26 @@ def event_rsvp(request, club, viewer, pk):
 @member_area(invitation=EVENTS_INVITATION)
 def event_ics(request, club, viewer, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
-    content = calendar_ics([occurrence], name=occurrence.title)
+    rsvp = selectors.rsvp_for(occurrence=occurrence, user=request.user)
+    online = selectors.may_see_online_link(occurrence=occurrence, rsvp=rsvp, is_leader=viewer.is_leader)
+    content = calendar_ics([occurrence], name=occurrence.title, online_for={occurrence.pk} if online else ())
     return _ics_response(content, filename=f"{club.slug}-event-{occurrence.pk}.ics")
+
+
+@require_GET
+@member_area(invitation=EVENTS_INVITATION)
+def event_cover(request, club, viewer, pk):
+    """A series' cover image is member content: only those who may enter the member area get it."""
+    series = selectors.series_get(club=club, pk=pk)
+    if not series.cover_image:
+        raise Http404
+    return image_response(series.cover_image, download_name=f"event-{series.pk}", private=True)
 
 
 @require_http_methods(["GET", "POST"])
 @leaders_only
 def event_create(request, club):
-    form = SeriesForm(request.POST or None)
+    form = SeriesForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             series = series_create(
@@ -135,6 +173,7 @@ def event_create(request, club):
                 details=form.details(),
                 timing=form.timing(),
                 recurrence=form.recurrence(),
+                cover=form.cleaned_data["cover"],
             )
         except EventsError as error:
             form.add_error(None, str(error))
@@ -151,15 +190,47 @@ def event_create(request, club):
     return render(request, "events/event_form.html", context)
 
 
+def _asks_over_capacity(request) -> bool:
+    """The choice is required once it was asked: the form asked comes back with the field filled in."""
+    return request.method == "POST" and request.POST.get("ask_over_capacity") == "1"
+
+
+def _ask_over_capacity(form_class, request, *, initial: dict, error: CapacityDecisionNeeded, has_cover: bool):
+    """The same form again, now asking what to do with those over the new capacity (nothing was saved).
+
+    A chosen cover image is not kept across the question: the browser cannot send the file again unasked.
+    """
+    form = form_class(request.POST, initial=initial, ask_over_capacity=True, has_cover=has_cover)
+    form.is_valid()
+    form.errors.pop("over_capacity", None)
+    form.add_error("over_capacity", str(error))
+    form.asked_over_capacity = True
+    return form
+
+
 @require_http_methods(["GET", "POST"])
 @leaders_only
 def event_edit(request, club, pk):
     occurrence = selectors.occurrence_get(club=club, pk=pk)
     initial = EventForm.initial_for(occurrence, time_zone=occurrence.series.time_zone)
-    form = EventForm(request.POST or None, initial=initial)
+    ask = _asks_over_capacity(request)
+    has_cover = bool(occurrence.series.cover_image)
+    form = EventForm(
+        request.POST or None, request.FILES or None, initial=initial, ask_over_capacity=ask, has_cover=has_cover
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            occurrence_update(occurrence=occurrence, details=form.details(), timing=form.timing())
+            with transaction.atomic():
+                occurrence_update(
+                    occurrence=occurrence,
+                    details=form.details(),
+                    timing=form.timing(),
+                    over_capacity=form.over_capacity_choice(),
+                )
+                cover, remove = form.cleaned_data["cover"], form.cover_removed()
+                series_cover_set(series=occurrence.series, cover=cover, remove=remove)
+        except CapacityDecisionNeeded as error:
+            form = _ask_over_capacity(EventForm, request, initial=initial, error=error, has_cover=has_cover)
         except EventsError as error:
             form.add_error(None, str(error))
         else:
@@ -173,10 +244,28 @@ def event_edit(request, club, pk):
 @leaders_only
 def series_edit(request, club, pk):
     series = selectors.series_get(club=club, pk=pk)
-    form = SeriesForm(request.POST or None, initial=SeriesForm.initial_for_series(series))
+    initial = SeriesForm.initial_for_series(series)
+    has_cover = bool(series.cover_image)
+    form = SeriesForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        ask_over_capacity=_asks_over_capacity(request),
+        has_cover=has_cover,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            series_update(series=series, details=form.details(), timing=form.timing(), recurrence=form.recurrence())
+            series_update(
+                series=series,
+                details=form.details(),
+                timing=form.timing(),
+                recurrence=form.recurrence(),
+                over_capacity=form.over_capacity_choice(),
+                cover=form.cleaned_data["cover"],
+                remove_cover=form.cover_removed(),
+            )
+        except CapacityDecisionNeeded as error:
+            form = _ask_over_capacity(SeriesForm, request, initial=initial, error=error, has_cover=has_cover)
         except EventsError as error:
             form.add_error(None, str(error))
         else:
@@ -196,12 +285,12 @@ def event_cancel(request, club, pk):
         except EventsError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("The event is cancelled. Those going are told by email."))
+            messages.success(request, _("The event is cancelled. Those going or on the waitlist are told."))
         return redirect(occurrence.get_absolute_url())
     context = {
         "club": club,
         "occurrence": occurrence,
-        "going_count": occurrence.rsvps.filter(status=RsvpStatus.GOING).count(),
+        "going_count": occurrence.rsvps.filter(status__in=[RsvpStatus.GOING, RsvpStatus.WAITLISTED]).count(),
     }
     return render(request, "events/event_cancel.html", context)
 
@@ -304,5 +393,7 @@ def calendar_feed(request, token):
     """Calendar apps fetch this without a session: the secret token is the only key."""
     user = selectors.calendar_token_owner(token=token)
     calendar_token_mark_used(token=token)
-    content = calendar_ics(selectors.occurrences_for_feed(user=user), name=_("My club events"))
+    occurrences = selectors.occurrences_for_feed(user=user)
+    going = selectors.going_occurrence_ids(user=user, occurrences=occurrences)
+    content = calendar_ics(occurrences, name=_("My club events"), online_for=going)
     return _ics_response(content, filename="returnpath-events.ics")

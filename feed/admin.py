@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from feed.models import Achievement, Cheer, Comment, Report, WeeklyHighlight
+from feed.models import (
+    Achievement,
+    Announcement,
+    AnnouncementComment,
+    AnnouncementDelivery,
+    Cheer,
+    Comment,
+    Report,
+    WeeklyHighlight,
+)
 
 
 @admin.register(Achievement)
@@ -33,7 +42,7 @@ class ReportAdmin(admin.ModelAdmin):
     list_display = ["reporter", "club", "created_at", "resolution", "resolved_at"]
     list_filter = ["club", "resolution"]
     search_fields = ["reason", "reporter__email"]
-    raw_id_fields = ["reporter", "achievement", "comment", "resolved_by"]
+    raw_id_fields = ["reporter", "achievement", "comment", "announcement_comment", "resolved_by"]
 
 
 @admin.register(WeeklyHighlight)
@@ -42,3 +51,39 @@ class WeeklyHighlightAdmin(admin.ModelAdmin):
     list_filter = ["club"]
     search_fields = ["achievement__text"]
     raw_id_fields = ["achievement", "chosen_by"]
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["title", "club", "author", "created_at", "is_pinned", "comments_enabled"]
+    list_filter = ["club", "is_pinned"]
+    list_select_related = ["club", "author"]
+    search_fields = ["title", "text"]
+    raw_id_fields = ["author"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AnnouncementComment)
+class AnnouncementCommentAdmin(admin.ModelAdmin):
+    list_display = ["author", "announcement", "created_at", "is_hidden"]
+    list_filter = ["announcement__club", "is_hidden"]
+    list_select_related = ["author", "announcement__club"]
+    search_fields = ["text", "author__email", "author__display_name"]
+    raw_id_fields = ["announcement", "author", "hidden_by"]
+
+
+@admin.register(AnnouncementDelivery)
+class AnnouncementDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: who got which announcement email (written by the sending task only)."""
+
+    list_display = ["announcement", "user", "status", "sent_at"]
+    list_filter = ["status"]
+    list_select_related = ["announcement__club", "user"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["announcement", "user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -14,7 +14,8 @@ class FeedConfig(AppConfig):
     verbose_name = _("Feed")
 
     def ready(self) -> None:
-        from feed import activity, hooks
+        from feed import activity, hooks, page_cache
 
         activity.register()  # its sources of member activity, read through clubs.activity
         hooks.register()  # its part of club home (clubs/hooks.py)
+        page_cache.register()  # its rows that member pages show (core/pagecache.py)

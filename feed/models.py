@@ -167,6 +167,14 @@ class Report(models.Model):
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="reports", verbose_name=_("comment")
     )
+    announcement_comment = models.ForeignKey(
+        "AnnouncementComment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("comment on an announcement"),
+    )
     reason = models.CharField(_("reason"), max_length=REPORT_REASON_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(_("reported"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
@@ -186,8 +194,9 @@ class Report(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(achievement__isnull=False, comment__isnull=True)
-                | Q(achievement__isnull=True, comment__isnull=False),
+                condition=Q(achievement__isnull=False, comment__isnull=True, announcement_comment__isnull=True)
+                | Q(achievement__isnull=True, comment__isnull=False, announcement_comment__isnull=True)
+                | Q(achievement__isnull=True, comment__isnull=True, announcement_comment__isnull=False),
                 name="report_targets_one_item",
             ),
             models.UniqueConstraint(
@@ -200,11 +209,21 @@ class Report(models.Model):
                 condition=Q(comment__isnull=False),
                 name="one_report_per_member_and_comment",
             ),
+            models.UniqueConstraint(
+                fields=["reporter", "announcement_comment"],
+                condition=Q(announcement_comment__isnull=False),
+                name="one_report_per_member_and_announcement_comment",
+            ),
         ]
         indexes = [models.Index(fields=["club", "resolved_at"], name="feed_report_open")]
 
     def __str__(self) -> str:
         return f"{self.reporter} reported {'achievement' if self.achievement_id else 'comment'}"
+
+    @property
+    def item(self):
+        """What was reported: the post, the feed comment or the comment under an announcement."""
+        return self.achievement or self.comment or self.announcement_comment
 
 
 class WeeklyHighlight(models.Model):
@@ -233,3 +252,166 @@ class WeeklyHighlight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.club} {self.week_start}"
+
+
+# --- Announcements --------------------------------------------------------------------------
+
+ANNOUNCEMENT_TITLE_MAX_LENGTH = 150
+ANNOUNCEMENT_TEXT_MAX_LENGTH = 5000
+
+
+def announcement_image_upload_to(instance: "Announcement", filename: str) -> str:
+    """Like achievement photos: a random name under the club's private folder; the file name is never kept."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"club-media/{instance.club_id}/announcements/{uuid.uuid4().hex}.{extension}"
+
+
+class Announcement(models.Model):
+    """A leader's message to the whole club: pinned on club home until unpinned, optionally emailed once."""
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="announcements", verbose_name=_("club"))
+    # The club's words outlive the leader's account: a leader who leaves does not take the announcement along.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    title = models.CharField(_("title"), max_length=ANNOUNCEMENT_TITLE_MAX_LENGTH)
+    text = models.TextField(_("text"), max_length=ANNOUNCEMENT_TEXT_MAX_LENGTH)
+    # Re-encoded copies without metadata in the private root, served only by the access-checked view.
+    image = models.FileField(
+        _("image"), upload_to=announcement_image_upload_to, storage=private_media_storage, blank=True
+    )
+    image_small = models.FileField(
+        _("image for lists"), upload_to=announcement_image_upload_to, storage=private_media_storage, blank=True
+    )
+    is_pinned = models.BooleanField(_("pinned on club home"), default=True)
+    comments_enabled = models.BooleanField(_("members may comment"), default=False)
+    created_at = models.DateTimeField(_("posted"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["club", "-created_at"], name="feed_announcement_club_recent"),
+            models.Index(fields=["club", "is_pinned", "-created_at"], name="feed_announcement_pinned"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.club}: {self.title[:40]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("feed:announcement-detail", args=[self.club.slug, self.pk])
+
+
+class AnnouncementEmail(models.Model):
+    """A leader asked to email an announcement: one per announcement, counted against the club's weekly limit.
+
+    The row stays when its announcement is deleted (``announcement`` becomes NULL), so deleting and
+    posting again never frees a place under the limit.
+    """
+
+    club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="announcement_emails", verbose_name=_("club"))
+    announcement = models.OneToOneField(
+        Announcement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="email_request",
+        verbose_name=_("announcement"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("announcement email")
+        verbose_name_plural = _("announcement emails")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["club", "-requested_at"], name="feed_announcement_email_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.club} {self.requested_at:%Y-%m-%d}"
+
+
+class AnnouncementDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped (address suppressed)")
+
+
+class AnnouncementDelivery(models.Model):
+    """One member's copy of an announcement email: unique per announcement and member, so nobody gets two."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("announcement")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="announcement_deliveries",
+        verbose_name=_("member"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AnnouncementDeliveryStatus.choices,
+        default=AnnouncementDeliveryStatus.PENDING,
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("announcement delivery")
+        verbose_name_plural = _("announcement deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["announcement", "user"], name="one_announcement_delivery_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.announcement_id} → {self.user_id} ({self.status})"
+
+
+class AnnouncementComment(models.Model):
+    """A member's comment under an announcement whose leader allows comments; reported and hidden like feed comments."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="comments", verbose_name=_("announcement")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="announcement_comments",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(_("comment"), max_length=COMMENT_TEXT_MAX_LENGTH)
+    is_hidden = models.BooleanField(_("hidden by a leader"), default=False)
+    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hidden by"),
+    )
+    created_at = models.DateTimeField(_("posted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("announcement comment")
+        verbose_name_plural = _("announcement comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:40]}"

@@ -8,6 +8,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -17,7 +18,17 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from clubs.models import Club, Membership
 from clubs.permissions import ClubViewer
 from events.models import EventOccurrence
-from feed.models import Achievement, AchievementTag, Cheer, Comment, Report, WeeklyHighlight
+from feed.models import (
+    Achievement,
+    AchievementTag,
+    Announcement,
+    AnnouncementComment,
+    AnnouncementEmail,
+    Cheer,
+    Comment,
+    Report,
+    WeeklyHighlight,
+)
 from feed.services import club_week_start
 from members.models import User
 from members.permissions import user_has_staff_powers
@@ -163,7 +174,14 @@ def open_reports(*, club: Club) -> QuerySet[Report]:
     """Reports the club's leaders have not answered yet, oldest first so nothing waits forever (1 query)."""
     return (
         Report.objects.filter(club=club, resolved_at__isnull=True)
-        .select_related("reporter", "achievement__author", "comment__author", "comment__achievement")
+        .select_related(
+            "reporter",
+            "achievement__author",
+            "comment__author",
+            "comment__achievement",
+            "announcement_comment__author",
+            "announcement_comment__announcement",
+        )
         .order_by("created_at", "pk")
     )
 
@@ -251,4 +269,72 @@ def club_home_feed(*, club: Club, viewer: ClubViewer) -> ClubHomeFeed:
     recent = [achievement for achievement in newest if highlight is None or achievement.pk != highlight.pk]
     return ClubHomeFeed(
         highlight=highlight, highlight_week=latest.week_start if latest else None, recent=recent[:RECENT_ON_CLUB_HOME]
+    )
+
+
+# --- Announcements --------------------------------------------------------------------------
+
+PINNED_ON_CLUB_HOME = 3
+
+
+def _announcements(*, club: Club, viewer: ClubViewer) -> QuerySet[Announcement]:
+    """The club's announcements with what a list shows: the author, whether it was emailed, the comment count."""
+    comments = _visible(AnnouncementComment.objects.filter(announcement=OuterRef("pk")), viewer=viewer)
+    counted = comments.order_by().values("announcement").annotate(count=Count("pk")).values("count")
+    return (
+        Announcement.objects.filter(club=club)
+        .select_related("author", "club")
+        .annotate(
+            comment_count=Coalesce(Subquery(counted, output_field=IntegerField()), Value(0)),
+            was_emailed=Exists(AnnouncementEmail.objects.filter(announcement=OuterRef("pk"))),
+        )
+    )
+
+
+def announcement_page(*, club: Club, viewer: ClubViewer, page: str | int | None, page_size: int) -> Page:
+    """One page of the club's announcements, pinned first, then newest (2 queries: the count and the page).
+
+    A club posts a few a week, so a numbered page (COUNT and OFFSET) stays cheap; a page number that is
+    not a number or lies past the end gives the nearest real page, never an error.
+    """
+    announcements = _announcements(club=club, viewer=viewer).order_by("-is_pinned", "-created_at", "-pk")
+    return Paginator(announcements, page_size).get_page(page)
+
+
+def announcement_get(*, club: Club, pk: int, viewer: ClubViewer) -> Announcement:
+    """One announcement of this club; another club's is 404 (1 query)."""
+    try:
+        return _announcements(club=club, viewer=viewer).get(pk=pk)
+    except Announcement.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def announcement_comments(*, announcement: Announcement, viewer: ClubViewer, user: User) -> list[AnnouncementComment]:
+    """The comments under an announcement, oldest first; hidden ones reach leaders only (1 query)."""
+    comments = _visible(AnnouncementComment.objects.filter(announcement=announcement), viewer=viewer)
+    return list(
+        comments.select_related("author")
+        .annotate(viewer_reported=Exists(Report.objects.filter(announcement_comment=OuterRef("pk"), reporter=user)))
+        .order_by("created_at", "pk")
+    )
+
+
+def announcement_comment_get(*, club: Club, pk: int, viewer: ClubViewer) -> AnnouncementComment:
+    """A comment under one of this club's announcements that the viewer may see; anything else is 404."""
+    comments = AnnouncementComment.objects.filter(pk=pk, announcement__club=club).select_related(
+        "announcement__club", "author"
+    )
+    comments = _visible(comments, viewer=viewer)
+    try:
+        return comments.get()
+    except AnnouncementComment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def club_home_announcements(*, club: Club) -> list[Announcement]:
+    """The pinned announcements for club home, newest first (1 query, ``feed_announcement_pinned``)."""
+    return list(
+        Announcement.objects.filter(club=club, is_pinned=True)
+        .select_related("author")
+        .order_by("-created_at", "-pk")[:PINNED_ON_CLUB_HOME]
     )

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -18,17 +19,27 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from clubs.emails import branding_for
 from clubs.models import Club, Membership
 from clubs.permissions import user_leads_club
 from core import emails
+from core.formatting import format_date, format_number
+from core.text import single_line
 from events.models import EventOccurrence
 from feed.exceptions import FeedError
 from feed.models import (
     ACHIEVEMENT_TEXT_MAX_LENGTH,
+    ANNOUNCEMENT_TEXT_MAX_LENGTH,
+    ANNOUNCEMENT_TITLE_MAX_LENGTH,
     COMMENT_TEXT_MAX_LENGTH,
     REPORT_REASON_MAX_LENGTH,
     Achievement,
     AchievementTag,
+    Announcement,
+    AnnouncementComment,
+    AnnouncementDelivery,
+    AnnouncementDeliveryStatus,
+    AnnouncementEmail,
     Cheer,
     Comment,
     Report,
@@ -38,6 +49,8 @@ from feed.models import (
 from members.emails import links_for, recipient_for
 from members.images import PreparedImage, as_prepared
 from members.models import User
+from notifications.selectors import users_wanting_email_now
+from notifications.services import notification_send
 
 
 def club_week_start(*, club: Club, at: datetime) -> date:
@@ -182,16 +195,40 @@ def cheer_set(*, achievement: Achievement, user: User, cheered: bool) -> bool:
             Cheer.objects.get_or_create(achievement=achievement, user=user)
     except IntegrityError:
         pass  # a parallel request created it first: the member cheers, which is what they asked for
+    # The author's bell, once per cheerer and post (a cheer taken back and given again is told once).
+    transaction.on_commit(
+        lambda: notification_send(
+            kind="cheer",
+            user_ids=[achievement.author_id],
+            club=achievement.club,
+            params={"achievement_id": achievement.pk, "actor_id": user.pk, "actor_name": user.public_name},
+            url=achievement.get_absolute_url(),
+            actor_id=user.pk,
+        ),
+        robust=True,  # a notification that fails never undoes the cheer
+    )
     return True
 
 
 @transaction.atomic
 def comment_create(*, achievement: Achievement, author: User, text: str) -> Comment:
-    return Comment.objects.create(
+    comment = Comment.objects.create(
         achievement=achievement,
         author=author,
         text=_clean_text(text, max_length=COMMENT_TEXT_MAX_LENGTH, empty_message=_("Write a comment first.")),
     )
+    transaction.on_commit(
+        lambda: notification_send(
+            kind="reply",
+            user_ids=[achievement.author_id],
+            club=achievement.club,
+            params={"comment_id": comment.pk, "actor_name": author.public_name, "excerpt": comment.text[:80]},
+            url=f"{achievement.get_absolute_url()}#comment-{comment.pk}",
+            actor_id=author.pk,
+        ),
+        robust=True,  # a notification that fails never undoes the comment
+    )
+    return comment
 
 
 @transaction.atomic
@@ -216,16 +253,31 @@ def comment_delete(*, comment: Comment, actor: User) -> None:
 
 @transaction.atomic
 def report_create(
-    *, reporter: User, achievement: Achievement | None = None, comment: Comment | None = None, reason: str = ""
+    *,
+    reporter: User,
+    achievement: Achievement | None = None,
+    comment: Comment | None = None,
+    announcement_comment: AnnouncementComment | None = None,
+    reason: str = "",
 ) -> Report:
-    """Flag a post or a comment for the leaders; each member once per item, and never their own."""
-    item = achievement or comment
-    if item is None or (achievement is not None and comment is not None):
-        raise FeedError(_("Report a post or a comment."))
+    """Flag a post or a comment (under a post or an announcement) for the leaders; once per item, never one's own."""
+    targets = {
+        name: item
+        for name, item in (
+            ("achievement", achievement),
+            ("comment", comment),
+            ("announcement_comment", announcement_comment),
+        )
+        if item is not None
+    }
+    try:
+        ((target_name, item),) = targets.items()  # exactly one thing is reported
+    except ValueError:
+        raise FeedError(_("Report a post or a comment.")) from None
     if item.author_id == reporter.pk:
         raise FeedError(_("You cannot report your own post or comment; edit or delete it instead."))
-    club = achievement.club if achievement is not None else comment.achievement.club
-    target = {"achievement": achievement} if achievement is not None else {"comment": comment}
+    club = item_club(item)
+    target = {target_name: item}
     if Report.objects.filter(reporter=reporter, **target).exists():
         raise FeedError(_("You already reported this. The leaders will look at it."))
     try:
@@ -235,6 +287,15 @@ def report_create(
             )
     except IntegrityError as exc:
         raise FeedError(_("You already reported this. The leaders will look at it.")) from exc
+
+
+def item_club(item: Achievement | Comment | AnnouncementComment) -> Club:
+    """The club a post or a comment belongs to."""
+    if isinstance(item, Achievement):
+        return item.club
+    if isinstance(item, AnnouncementComment):
+        return item.announcement.club
+    return item.achievement.club
 
 
 def _require_leader(*, user: User, club: Club) -> None:
@@ -248,10 +309,10 @@ def _resolve_reports(*, reports, moderator: User, resolution: str, now: datetime
 
 @transaction.atomic
 def item_set_hidden(
-    *, item: Achievement | Comment, moderator: User, hidden: bool, now: datetime | None = None
-) -> Achievement | Comment:
+    *, item: Achievement | Comment | AnnouncementComment, moderator: User, hidden: bool, now: datetime | None = None
+) -> Achievement | Comment | AnnouncementComment:
     """Leaders hide (members stop seeing it) or restore an item; either way its open reports are answered."""
-    club = item.club if isinstance(item, Achievement) else item.achievement.club
+    club = item_club(item)
     _require_leader(user=moderator, club=club)
     now = now or timezone.now()
     item.is_hidden = hidden
@@ -383,3 +444,331 @@ def _send_digest_email(*, author: User, entries: list[DigestEntry]) -> None:
         context=context,
         links=links_for(user=author, category=emails.DIGEST),
     )
+
+
+# --- Announcements --------------------------------------------------------------------------
+# Leaders speak to the whole club. Only the club's leaders (and staff) write them; members read and, where the
+# leader allows it, comment. An announcement is emailed at most once, to members who want club news, by a task
+# sent after the commit; the club's weekly limit is checked under a lock on the club row.
+
+ANNOUNCEMENT_EMAIL_WINDOW = timedelta(days=7)
+
+
+def _clean_title(title: str) -> str:
+    """One line (it becomes an email's Subject), not empty, within the column."""
+    title = single_line(title)
+    if not title:
+        raise FeedError(_("Give the announcement a title."))
+    if len(title) > ANNOUNCEMENT_TITLE_MAX_LENGTH:
+        raise FeedError(
+            ngettext(
+                "Please keep the title under %(limit)d character.",
+                "Please keep the title under %(limit)d characters.",
+                ANNOUNCEMENT_TITLE_MAX_LENGTH,
+            )
+            % {"limit": ANNOUNCEMENT_TITLE_MAX_LENGTH}
+        )
+    return title
+
+
+def _attach_announcement_image(announcement: Announcement, image: UploadedFile | PreparedImage) -> None:
+    """The feed's photo pipeline: one decode, EXIF gone, two re-encoded sizes under random private names."""
+    stem = uuid.uuid4().hex
+    sides = [settings.FEED_PHOTO_MAX_SIDE, settings.FEED_PHOTO_FEED_SIDE]
+    prepared = as_prepared(image, sides=sides)
+    announcement.image.save(f"{stem}.{prepared.extension}", prepared.files[sides[0]], save=False)
+    announcement.image_small.save(f"{stem}-small.{prepared.extension}", prepared.files[sides[1]], save=False)
+
+
+def announcement_emails_left(*, club: Club, now: datetime | None = None) -> tuple[int, datetime | None]:
+    """How many more announcements the club may email now, and when the next place frees up (None if one is free).
+
+    Deleted announcements still count: their request rows stay, so deleting and posting again frees nothing.
+    """
+    now = now or timezone.now()
+    limit = settings.ANNOUNCEMENT_EMAILS_PER_WEEK
+    recent = list(
+        AnnouncementEmail.objects.filter(club=club, requested_at__gt=now - ANNOUNCEMENT_EMAIL_WINDOW)
+        .order_by("-requested_at")
+        .values_list("requested_at", flat=True)[: max(limit, 1)]
+    )
+    left = max(limit - len(recent), 0)
+    if left or not recent:
+        return left, None
+    return 0, recent[-1] + ANNOUNCEMENT_EMAIL_WINDOW
+
+
+def _announcement_email_place_take(*, club: Club, now: datetime) -> None:
+    """Refuse when the club emailed its most announcements in the last 7 days.
+
+    Read under a lock on the club row, so two leaders posting at once cannot both take the last place; the
+    caller creates the request row in the same transaction, and a refusal there changes nothing.
+    """
+    Club.objects.select_for_update().filter(pk=club.pk).first()
+    left, frees_at = announcement_emails_left(club=club, now=now)
+    if left:
+        return
+    limit = settings.ANNOUNCEMENT_EMAILS_PER_WEEK
+    if frees_at is None:
+        raise FeedError(_("This club may not email announcements."))
+    raise FeedError(
+        ngettext(
+            "This club already emailed %(limit)s announcement in the last 7 days, the most it may. "
+            "Post it without email, or email it from its page after %(when)s.",
+            "This club already emailed %(limit)s announcements in the last 7 days, the most it may. "
+            "Post it without email, or email it from its page after %(when)s.",
+            limit,
+        )
+        % {"limit": format_number(limit), "when": format_date(frees_at, "DATETIME_FORMAT")}
+    )
+
+
+def _enqueue_announcement_published(announcement_id: int, *, email: bool) -> None:
+    from feed.tasks import announcement_published
+
+    transaction.on_commit(lambda: announcement_published.delay(announcement_id, email))
+
+
+@transaction.atomic
+def announcement_create(
+    *,
+    club: Club,
+    author: User,
+    title: str,
+    text: str,
+    image: UploadedFile | PreparedImage | None = None,
+    pinned: bool = True,
+    comments_enabled: bool = False,
+    send_email: bool = False,
+    now: datetime | None = None,
+) -> Announcement:
+    """A leader posts to the club: members are notified in the site and, with ``send_email``, by email.
+
+    Over the club's weekly email limit the whole post is refused, so the leader decides whether to post
+    it without email; the image is stored only after that check, so a refusal leaves no file behind.
+    """
+    _require_leader(user=author, club=club)
+    now = now or timezone.now()
+    announcement = Announcement(
+        club=club,
+        author=author,
+        title=_clean_title(title),
+        text=_clean_text(text, max_length=ANNOUNCEMENT_TEXT_MAX_LENGTH, empty_message=_("Write the announcement.")),
+        is_pinned=pinned,
+        comments_enabled=comments_enabled,
+        created_at=now,
+    )
+    if send_email:  # before the image is stored: a refusal leaves no file behind
+        _announcement_email_place_take(club=club, now=now)
+    if image:
+        _attach_announcement_image(announcement, image)
+    announcement.save()
+    if send_email:
+        AnnouncementEmail.objects.create(club=club, announcement=announcement, requested_by=author, requested_at=now)
+    _enqueue_announcement_published(announcement.pk, email=send_email)
+    return announcement
+
+
+@transaction.atomic
+def announcement_update(
+    *,
+    announcement: Announcement,
+    editor: User,
+    title: str,
+    text: str,
+    comments_enabled: bool,
+    image: UploadedFile | PreparedImage | None = None,
+    remove_image: bool = False,
+    now: datetime | None = None,
+) -> Announcement:
+    """Leaders correct an announcement; an email already sent is not sent again (members saw the first one).
+
+    ``comments_enabled`` has no default: an edit that left it out would silently close or open the comments.
+    """
+    _require_leader(user=editor, club=announcement.club)
+    announcement.title = _clean_title(title)
+    announcement.text = _clean_text(
+        text, max_length=ANNOUNCEMENT_TEXT_MAX_LENGTH, empty_message=_("Write the announcement.")
+    )
+    announcement.comments_enabled = comments_enabled
+    fields = ["title", "text", "comments_enabled", "edited_at"]
+    if image or remove_image:
+        _delete_files_on_commit(announcement.image, announcement.image_small)
+        announcement.image, announcement.image_small = "", ""
+        if image:
+            _attach_announcement_image(announcement, image)
+        fields += ["image", "image_small"]
+    announcement.edited_at = now or timezone.now()
+    announcement.save(update_fields=fields)
+    return announcement
+
+
+@transaction.atomic
+def announcement_set_pinned(*, announcement: Announcement, leader: User, pinned: bool) -> Announcement:
+    """Set (not flip) whether it stays on club home, so a repeated request lands in the same state."""
+    _require_leader(user=leader, club=announcement.club)
+    if announcement.is_pinned != pinned:
+        announcement.is_pinned = pinned
+        announcement.save(update_fields=["is_pinned"])
+    return announcement
+
+
+@transaction.atomic
+def announcement_delete(*, announcement: Announcement, actor: User) -> None:
+    """A leader removes an announcement with its image and comments; its email request still counts."""
+    _require_leader(user=actor, club=announcement.club)
+    _delete_files_on_commit(announcement.image, announcement.image_small)
+    announcement.delete()
+
+
+@transaction.atomic
+def announcement_email(*, announcement: Announcement, actor: User, now: datetime | None = None) -> AnnouncementEmail:
+    """Email an announcement posted without email (once; within the club's weekly limit)."""
+    _require_leader(user=actor, club=announcement.club)
+    now = now or timezone.now()
+    _announcement_email_place_take(club=announcement.club, now=now)  # the lock also serialises a double click
+    if AnnouncementEmail.objects.filter(announcement=announcement).exists():
+        raise FeedError(_("This announcement was already emailed to the members."))
+    request = AnnouncementEmail.objects.create(
+        club_id=announcement.club_id, announcement=announcement, requested_by=actor, requested_at=now
+    )
+    _enqueue_announcement_published(announcement.pk, email=True)
+    return request
+
+
+def announcement_audience_ids(*, announcement: Announcement) -> list[int]:
+    """Members who may enter the club, except the author: they hear about it in the site (1 query)."""
+    members = Membership.objects.with_access().filter(club_id=announcement.club_id)
+    if announcement.author_id:
+        members = members.exclude(user_id=announcement.author_id)
+    return list(members.order_by("user_id").values_list("user_id", flat=True).distinct())
+
+
+def announcement_notify(*, announcement_id: int) -> int:
+    """Tell the club in the site (notifications deduplicate per announcement, so a retry stores nothing twice)."""
+    announcement = Announcement.objects.select_related("club").filter(pk=announcement_id).first()
+    if announcement is None:
+        return 0
+    return notification_send(
+        kind="announcement_new",
+        user_ids=announcement_audience_ids(announcement=announcement),
+        club=announcement.club,
+        params={"announcement_id": announcement.pk, "club_name": announcement.club.name, "title": announcement.title},
+        url=announcement.get_absolute_url(),
+        actor_id=announcement.author_id,
+    )
+
+
+def _email_recipient_ids(*, announcement: Announcement) -> list[int]:
+    """Members who want club news by email and, for this kind, an email now (their notification setting)."""
+    members = Membership.objects.with_access().filter(club_id=announcement.club_id, user__email_club_news=True)
+    if announcement.author_id:
+        members = members.exclude(user_id=announcement.author_id)
+    ids = list(members.order_by("user_id").values_list("user_id", flat=True).distinct())
+    return sorted(users_wanting_email_now(user_ids=ids, kind="announcement_new"))
+
+
+def announcement_emails_send(*, announcement_id: int, now: datetime | None = None) -> int:
+    """Email an announcement to its recipients; returns how many were sent by this run.
+
+    A member never gets it twice: each has one delivery row (unique per announcement and member), and a
+    row is sent while it is locked and marked sent in the same transaction, so a retried, duplicated or
+    parallel task skips what another sent. A failure rolls back that member's row only; the next run
+    sends it. Without an email request (or once the announcement is deleted) nothing goes out.
+    """
+    announcement = Announcement.objects.select_related("club").filter(pk=announcement_id).first()
+    if announcement is None or not AnnouncementEmail.objects.filter(announcement=announcement).exists():
+        return 0
+    AnnouncementDelivery.objects.bulk_create(
+        [
+            AnnouncementDelivery(announcement=announcement, user_id=user_id)
+            for user_id in _email_recipient_ids(announcement=announcement)
+        ],
+        ignore_conflicts=True,
+    )
+    pending = list(
+        announcement.deliveries.filter(status=AnnouncementDeliveryStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not pending:
+        return 0
+    branding = branding_for(announcement.club)
+    sent = 0
+    with get_connection() as connection:  # one SMTP connection for the whole run
+        for delivery_id in pending:
+            sent += _announcement_delivery_send(
+                delivery_id=delivery_id,
+                announcement=announcement,
+                branding=branding,
+                connection=connection,
+                now=now or timezone.now(),
+            )
+    return sent
+
+
+@transaction.atomic
+def _announcement_delivery_send(
+    *, delivery_id: int, announcement: Announcement, branding: emails.Branding, connection, now: datetime
+) -> int:
+    delivery = (
+        AnnouncementDelivery.objects.select_for_update(skip_locked=True)
+        .select_related("user")
+        .filter(pk=delivery_id, status=AnnouncementDeliveryStatus.PENDING)
+        .first()
+    )
+    if delivery is None:  # sent (or being sent) by another run
+        return 0
+    user = delivery.user
+    status = AnnouncementDeliveryStatus.SKIPPED
+    if user.email_club_news:  # the member may have unsubscribed since the audience was read
+        url = settings.SITE_URL + announcement.get_absolute_url()
+        try:
+            message = emails.email_build(
+                recipient=recipient_for(user),
+                branding=branding,
+                category=emails.ANNOUNCEMENTS,
+                subject_template="feed/email/announcement_subject.txt",
+                text_template="feed/email/announcement.txt",
+                html_template="feed/email/announcement.html",
+                context={"user": user, "announcement": announcement, "club": announcement.club, "url": url},
+                # The same Message-ID for the same member and announcement: a copy resent after a crash folds into one.
+                links=links_for(
+                    user=user,
+                    category=emails.ANNOUNCEMENTS,
+                    extra_headers={"Message-ID": emails.message_id(stable=f"announcement-{announcement.pk}-{user.pk}")},
+                ),
+            )
+        except emails.EmailSuppressed:
+            pass
+        else:
+            message.connection = connection
+            message.send()
+            status = AnnouncementDeliveryStatus.SENT
+    delivery.status = status
+    delivery.sent_at = now
+    delivery.save(update_fields=["status", "sent_at"])
+    return 1 if status == AnnouncementDeliveryStatus.SENT else 0
+
+
+@transaction.atomic
+def announcement_comment_create(*, announcement: Announcement, author: User, text: str) -> AnnouncementComment:
+    """Members comment only where the leader allows it (checked here too: a form posted after closing)."""
+    if not announcement.comments_enabled:
+        raise FeedError(_("Comments are closed on this announcement."))
+    return AnnouncementComment.objects.create(
+        announcement=announcement,
+        author=author,
+        text=_clean_text(text, max_length=COMMENT_TEXT_MAX_LENGTH, empty_message=_("Write a comment first.")),
+    )
+
+
+def announcement_comment_may_delete(*, comment: AnnouncementComment, actor: User) -> bool:
+    return comment.author_id == actor.pk or user_leads_club(user=actor, club=comment.announcement.club)
+
+
+@transaction.atomic
+def announcement_comment_delete(*, comment: AnnouncementComment, actor: User) -> None:
+    if not announcement_comment_may_delete(comment=comment, actor=actor):
+        raise FeedError(_("Only the author or a leader can delete this comment."))
+    comment.delete()

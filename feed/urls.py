@@ -22,4 +22,36 @@ urlpatterns = [
     path("clubs/<slug:slug>/feed/comments/<int:pk>/report/", views.comment_report, name="comment-report"),
     path("clubs/<slug:slug>/feed/comments/<int:pk>/moderate/", views.comment_moderate, name="comment-moderate"),
     path("clubs/<slug:slug>/people/<int:user_id>/", views.member_profile, name="member-profile"),
+    path("clubs/<slug:slug>/announcements/", views.announcement_list, name="announcement-list"),
+    path("clubs/<slug:slug>/announcements/new/", views.announcement_create, name="announcement-create"),
+    path("clubs/<slug:slug>/announcements/<int:pk>/", views.announcement_detail, name="announcement-detail"),
+    path("clubs/<slug:slug>/announcements/<int:pk>/edit/", views.announcement_edit, name="announcement-edit"),
+    path("clubs/<slug:slug>/announcements/<int:pk>/delete/", views.announcement_delete, name="announcement-delete"),
+    path("clubs/<slug:slug>/announcements/<int:pk>/pin/", views.announcement_pin, name="announcement-pin"),
+    path("clubs/<slug:slug>/announcements/<int:pk>/email/", views.announcement_email, name="announcement-email"),
+    path(
+        "clubs/<slug:slug>/announcements/<int:pk>/image/<str:size>/",
+        views.announcement_image,
+        name="announcement-image",
+    ),
+    path(
+        "clubs/<slug:slug>/announcements/<int:pk>/comments/",
+        views.announcement_comment_create,
+        name="announcement-comment-create",
+    ),
+    path(
+        "clubs/<slug:slug>/announcements/comments/<int:pk>/delete/",
+        views.announcement_comment_delete,
+        name="announcement-comment-delete",
+    ),
+    path(
+        "clubs/<slug:slug>/announcements/comments/<int:pk>/report/",
+        views.announcement_comment_report,
+        name="announcement-comment-report",
+    ),
+    path(
+        "clubs/<slug:slug>/announcements/comments/<int:pk>/moderate/",
+        views.announcement_comment_moderate,
+        name="announcement-comment-moderate",
+    ),
 ]

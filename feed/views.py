@@ -14,6 +14,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from clubs import page_cache
 from clubs.decorators import member_area
 from clubs.models import Club
 from clubs.permissions import ClubViewer, club_viewer, refuse
@@ -22,7 +23,14 @@ from core.ratelimit import rate_limit, retry_message
 from core.redirects import next_path
 from feed import selectors, services
 from feed.exceptions import FeedError
-from feed.forms import AchievementEditForm, AchievementForm, CommentForm, ReportForm
+from feed.forms import (
+    AchievementEditForm,
+    AchievementForm,
+    AnnouncementEditForm,
+    AnnouncementForm,
+    CommentForm,
+    ReportForm,
+)
 from feed.models import AchievementTag
 from members.images import image_response
 
@@ -77,20 +85,27 @@ def _render_page(request, *, template: str, context: dict, next_url_of, **filter
 def feed(request, club, viewer):
     tag = request.GET.get("tag", "")
     tag = tag if tag in AchievementTag.values else ""
-    context = {
-        "club": club,
-        "viewer": viewer,
-        "tag": tag,
-        "tags": AchievementTag.choices,
-        "form": AchievementForm(club=club, user=request.user),
-        "open_report_count": selectors.open_report_count(club=club) if viewer.is_leader else 0,
-    }
-    return _render_page(
-        request,
-        template="feed/feed.html",
-        context=context,
-        next_url_of=lambda cursor: _feed_url(club, tag=tag, before=cursor),
-        tag=tag,
+
+    def render_page():
+        context = {
+            "club": club,
+            "viewer": viewer,
+            "tag": tag,
+            "tags": AchievementTag.choices,
+            "form": AchievementForm(club=club, user=request.user),
+            "open_report_count": selectors.open_report_count(club=club) if viewer.is_leader else 0,
+        }
+        return _render_page(
+            request,
+            template="feed/feed.html",
+            context=context,
+            next_url_of=lambda cursor: _feed_url(club, tag=tag, before=cursor),
+            tag=tag,
+        )
+
+    # Kept per viewer until the club's posts, cheers or comments change (clubs/page_cache.py, core/pagecache.py).
+    return page_cache.member_page(
+        request, club=club, viewer=viewer, page="feed", sections=page_cache.FEED_SECTIONS, render=render_page
     )
 
 
@@ -306,8 +321,8 @@ def comment_delete(request, slug, pk):
     return after_delete(request, next_path(request, comment.achievement.get_absolute_url()))
 
 
-def _report(request, club, *, achievement=None, comment=None, back_url: str):
-    item = achievement or comment
+def _report(request, club, *, achievement=None, comment=None, announcement_comment=None, back_url: str):
+    item = achievement or comment or announcement_comment
     if item.author_id == request.user.pk:  # one's own post: no report form at all (the service refuses it too)
         messages.info(request, _("You cannot report your own post or comment; edit or delete it instead."))
         return redirect(back_url)
@@ -315,14 +330,24 @@ def _report(request, club, *, achievement=None, comment=None, back_url: str):
     if request.method == "POST" and form.is_valid():
         try:
             services.report_create(
-                reporter=request.user, achievement=achievement, comment=comment, reason=form.cleaned_data["reason"]
+                reporter=request.user,
+                achievement=achievement,
+                comment=comment,
+                announcement_comment=announcement_comment,
+                reason=form.cleaned_data["reason"],
             )
         except FeedError as error:
             messages.info(request, str(error))
         else:
             messages.success(request, _("Thank you. The club's leaders will look at it."))
         return redirect(back_url)
-    context = {"club": club, "form": form, "achievement": achievement, "comment": comment, "back_url": back_url}
+    context = {
+        "club": club,
+        "form": form,
+        "achievement": achievement,
+        "comment": comment or announcement_comment,
+        "back_url": back_url,
+    }
     return render(request, "feed/report_form.html", context)
 
 
@@ -409,3 +434,234 @@ def achievement_photo(request, slug, pk, size):
     if not photo:
         raise Http404
     return image_response(photo, download_name=f"achievement-{achievement.pk}-{size}", private=True)
+
+
+# --- Announcements --------------------------------------------------------------------------
+
+ANNOUNCEMENT_PAGE_SIZE = 10
+ANNOUNCEMENT_IMAGE_SIZES = {"small": "image_small", "full": "image"}
+
+
+def _announcements_url(club: Club) -> str:
+    return reverse("feed:announcement-list", args=[club.slug])
+
+
+@member_area
+def announcement_list(request, club, viewer):
+    page = selectors.announcement_page(
+        club=club, viewer=viewer, page=request.GET.get("page"), page_size=ANNOUNCEMENT_PAGE_SIZE
+    )
+    context = {"club": club, "viewer": viewer, "page": page, "announcements": page.object_list}
+    return render(request, "feed/announcement_list.html", context)
+
+
+def _announcement_form_page(request, *, club, form, announcement=None, status: int = 200):
+    context = {"club": club, "form": form, "announcement": announcement, "creating": announcement is None}
+    return render(request, "feed/announcement_form.html", context, status=status)
+
+
+def _announcement_create_limited(request, slug, *, retry_after: int):
+    club, _viewer = _enter_as_leader(request, slug)
+    emails_left, _frees_at = services.announcement_emails_left(club=club)
+    form = AnnouncementForm(request.POST, emails_left=emails_left)
+    form.add_error(None, retry_message(retry_after))
+    return _announcement_form_page(request, club=club, form=form, status=429)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit(action="announcement", rate="10/m,50/d", on_limit=_announcement_create_limited)
+def announcement_create(request, slug):
+    club, _viewer = _enter_as_leader(request, slug)
+    emails_left, _frees_at = services.announcement_emails_left(club=club)
+    form = AnnouncementForm(request.POST or None, request.FILES or None, emails_left=emails_left)
+    if request.method == "POST" and form.is_valid():
+        try:
+            announcement = services.announcement_create(
+                club=club,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                image=form.cleaned_data["image"],
+                pinned=form.cleaned_data["pinned"],
+                comments_enabled=form.cleaned_data["comments_enabled"],
+                send_email=form.cleaned_data["send_email"],
+            )
+        except FeedError as error:
+            form.add_error(None, str(error))
+        else:
+            if form.cleaned_data["send_email"]:
+                messages.success(request, _("Posted. The members who want club news are getting it by email."))
+            else:
+                messages.success(request, _("Posted to the club."))
+            return redirect(announcement.get_absolute_url())
+    return _announcement_form_page(request, club=club, form=form)
+
+
+def _announcement_detail_page(request, *, club, viewer, announcement, comment_form: CommentForm, status: int = 200):
+    context = {
+        "club": club,
+        "viewer": viewer,
+        "announcement": announcement,
+        "comments": selectors.announcement_comments(announcement=announcement, viewer=viewer, user=request.user),
+        "comment_form": comment_form,
+    }
+    return render(request, "feed/announcement_detail.html", context, status=status)
+
+
+@login_required
+def announcement_detail(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    return _announcement_detail_page(
+        request, club=club, viewer=viewer, announcement=announcement, comment_form=CommentForm()
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def announcement_edit(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    initial = {
+        "title": announcement.title,
+        "text": announcement.text,
+        "comments_enabled": announcement.comments_enabled,
+    }
+    form = AnnouncementEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.announcement_update(
+                announcement=announcement,
+                editor=request.user,
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                comments_enabled=form.cleaned_data["comments_enabled"],
+                image=form.cleaned_data["image"],
+                remove_image=form.cleaned_data["remove_image"],
+            )
+        except FeedError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The announcement was updated."))
+            return redirect(announcement.get_absolute_url())
+    return _announcement_form_page(request, club=club, form=form, announcement=announcement)
+
+
+@login_required
+@require_POST
+def announcement_delete(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    if not delete_confirmed(request):
+        return confirm_delete_page(
+            request,
+            question=_("Delete this announcement?"),
+            subject=announcement.title,
+            cancel_url=announcement.get_absolute_url(),
+        )
+    services.announcement_delete(announcement=announcement, actor=request.user)
+    messages.success(request, _("The announcement was deleted."))
+    return after_delete(request, next_path(request, _announcements_url(club)))
+
+
+@login_required
+@require_POST
+def announcement_pin(request, slug, pk):
+    """Pin (``pinned=1``) or unpin (anything else): set, not flipped, so a repeated click changes nothing more."""
+    club, viewer = _enter_as_leader(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    pinned = request.POST.get("pinned") == "1"
+    services.announcement_set_pinned(announcement=announcement, leader=request.user, pinned=pinned)
+    messages.success(request, _("Pinned on club home.") if pinned else _("No longer pinned on club home."))
+    return _back(request, announcement.get_absolute_url())
+
+
+@login_required
+@require_POST
+def announcement_email(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    try:
+        services.announcement_email(announcement=announcement, actor=request.user)
+    except FeedError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The members who want club news are getting it by email."))
+    return _back(request, announcement.get_absolute_url())
+
+
+def announcement_image(request, slug, pk, size):
+    """Member-only images, checked on every request like feed photos."""
+    if size not in ANNOUNCEMENT_IMAGE_SIZES or not request.user.is_authenticated:
+        raise Http404
+    club, viewer = _enter(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    image = getattr(announcement, ANNOUNCEMENT_IMAGE_SIZES[size])
+    if not image:
+        raise Http404
+    return image_response(image, download_name=f"announcement-{announcement.pk}-{size}", private=True)
+
+
+def _announcement_comment_create_limited(request, slug, pk, *, retry_after: int):
+    club, viewer = _enter(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    form = CommentForm(request.POST)
+    form.add_error(None, retry_message(retry_after))
+    return _announcement_detail_page(
+        request, club=club, viewer=viewer, announcement=announcement, comment_form=form, status=429
+    )
+
+
+@login_required
+@require_POST
+@rate_limit(action="comment", rate="20/m,300/d", on_limit=_announcement_comment_create_limited)
+def announcement_comment_create(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    announcement = selectors.announcement_get(club=club, pk=pk, viewer=viewer)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.announcement_comment_create(
+                announcement=announcement, author=request.user, text=form.cleaned_data["text"]
+            )
+        except FeedError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect(announcement.get_absolute_url() + f"#comment-{comment.pk}")
+    # A refused comment keeps what was typed: the page again, not a redirect to an empty form.
+    return _announcement_detail_page(request, club=club, viewer=viewer, announcement=announcement, comment_form=form)
+
+
+@login_required
+@require_POST
+def announcement_comment_delete(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    comment = selectors.announcement_comment_get(club=club, pk=pk, viewer=viewer)
+    back = comment.announcement.get_absolute_url()
+    if not services.announcement_comment_may_delete(comment=comment, actor=request.user):
+        raise Http404
+    if not delete_confirmed(request):
+        return confirm_delete_page(request, question=_("Delete this comment?"), subject=comment.text, cancel_url=back)
+    services.announcement_comment_delete(comment=comment, actor=request.user)
+    messages.success(request, _("The comment was deleted."))
+    return after_delete(request, next_path(request, back))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@rate_limit(action="report", rate="10/m,50/d")
+def announcement_comment_report(request, slug, pk):
+    club, viewer = _enter(request, slug)
+    comment = selectors.announcement_comment_get(club=club, pk=pk, viewer=viewer)
+    return _report(
+        request, club, announcement_comment=comment, back_url=comment.announcement.get_absolute_url() + "#comments"
+    )
+
+
+@login_required
+@require_POST
+def announcement_comment_moderate(request, slug, pk):
+    club, viewer = _enter_as_leader(request, slug)
+    comment = selectors.announcement_comment_get(club=club, pk=pk, viewer=viewer)
+    return _moderate(request, comment, fallback=comment.announcement.get_absolute_url())

@@ -209,21 +209,34 @@ def image_response(file, *, download_name: str, private: bool):
     """Serve a stored upload as what it is: an image type from our own list, never sniffed, never a page.
 
     ``file`` is a FieldFile (or a path-like opened by the caller); anything but jpg/png/webp is 404.
+    With MEDIA_STORAGE=s3 a private file is not streamed through the web worker: the caller has checked
+    access, so the answer is a redirect to a signed URL that lives MEDIA_S3_SIGNED_URL_SECONDS
+    (core/storage.py), never stored by any cache, so a shared link stops working within minutes.
     """
-    from django.http import FileResponse, Http404
+    from django.http import FileResponse, Http404, HttpResponseRedirect
     from django.utils.cache import patch_cache_control, patch_vary_headers
+
+    from core.storage import signed_private_url
 
     name = getattr(file, "name", str(file))
     content_type = content_type_for(name)
     if content_type is None:
         raise Http404
+    extension = name.rsplit(".", 1)[-1].lower()
+    if private and (
+        signed := signed_private_url(file, content_type=content_type, filename=f"{download_name}.{extension}")
+    ):
+        redirect = HttpResponseRedirect(signed)
+        patch_cache_control(redirect, private=True, no_store=True)
+        patch_vary_headers(redirect, ["Cookie"])
+        redirect["Referrer-Policy"] = "no-referrer"  # the page's address stays out of the store's logs
+        return redirect
     try:
         handle = file.open("rb") if hasattr(file, "open") else open(file, "rb")  # noqa: SIM115 (FileResponse closes it)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
         raise Http404 from exc
     response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
-    extension = name.rsplit(".", 1)[-1].lower()
     response["Content-Disposition"] = f'inline; filename="{download_name}.{extension}"'
     if private:
         patch_cache_control(response, private=True, max_age=3600)

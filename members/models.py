@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.text import SINGLE_LINE_MESSAGE, has_line_break
 
+# An erased account's address (privacy/services/erasure.py): a reserved domain (RFC 2606) no mail can reach.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
@@ -94,7 +97,14 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         """What other members see: the display name, else the part of the email before the @."""
+        if self.is_erased:
+            return str(_("Former member"))
         return self.display_name or self.email.split("@", 1)[0]
+
+    @property
+    def is_erased(self) -> bool:
+        """The account was erased (privacy/): the row stays, anonymised, so that kept posts and history need no name."""
+        return self.email.endswith("@" + ERASED_EMAIL_DOMAIN)
 
     def get_full_name(self) -> str:
         return self.public_name

@@ -14,6 +14,7 @@ class OffersConfig(AppConfig):
     verbose_name = _("Offers")
 
     def ready(self) -> None:
-        from offers import hooks
+        from offers import hooks, page_cache
 
         hooks.register()
+        page_cache.register()  # its rows that member pages show (core/pagecache.py)

@@ -210,6 +210,11 @@ class DeliveryBatch(models.Model):
         return f"batch {self.pk} ({self.status})"
 
 
+# The error of a delivery whose worker stopped after handing it to the mail server and before recording the
+# answer: marked failed, never sent again (offers/services/sending.py), counted "in doubt" on the results page.
+IN_DOUBT_ERROR = "in doubt: the worker stopped after handing this email to the mail server"
+
+
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Queued")
     SENDING = "sending", _("Handed to the mail server")

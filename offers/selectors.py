@@ -9,10 +9,12 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from clubs.models import Club, Membership
+from clubs.consent import consent_given
+from clubs.models import Club, ConsentPurpose, Membership
 from members.models import EmailSuppression, User
 from offers.cap import offer_email_count
 from offers.models import (
+    IN_DOUBT_ERROR,
     UNITS_TAKEN,
     Audience,
     DeliveryStatus,
@@ -200,6 +202,8 @@ def offer_audience(*, offer: Offer, now: datetime | None = None) -> QuerySet[Mem
         reach=Case(
             When(Exists(OfferDelivery.objects.filter(offer=offer, user=OuterRef("user_id"))), then=Value(ALREADY_SENT)),
             When(user__email_offers=False, then=Value(OPTED_OUT)),
+            # No consent recorded for this club's offer emails (or not yet confirmed under double opt-in).
+            When(~consent_given(purpose=ConsentPurpose.OFFERS), then=Value(OPTED_OUT)),
             When(
                 Exists(OfferUnsubscribe.objects.filter(club=club, user=OuterRef("user_id"))), then=Value(UNSUBSCRIBED)
             ),
@@ -253,6 +257,7 @@ class OfferResults:
     revenue_minor: int
     is_sending: bool
     has_sends: bool
+    in_doubt: int = 0  # of ``failed``: handed to the mail server by a worker that stopped before the answer
 
     @property
     def total(self) -> int:
@@ -277,6 +282,7 @@ def offer_results(*, offer: Offer) -> OfferResults:
         queued=Count("pk", filter=Q(status__in=(DeliveryStatus.PENDING, DeliveryStatus.SENDING))),
         sent=Count("pk", filter=Q(status=DeliveryStatus.SENT)),
         failed=Count("pk", filter=Q(status=DeliveryStatus.FAILED)),
+        in_doubt=Count("pk", filter=Q(status=DeliveryStatus.FAILED, error=IN_DOUBT_ERROR)),
         opened=Count("pk", filter=Q(opened_at__isnull=False)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
         skipped_at_send=Count("pk", filter=Q(status=DeliveryStatus.SKIPPED)),

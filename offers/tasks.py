@@ -36,3 +36,10 @@ def send_offer_batch(self, batch_id: int) -> dict:
 @shared_task(acks_late=True)
 def reconcile_offer_sends() -> dict:
     return offer_sends_reconcile().__dict__
+
+
+@shared_task(acks_late=True)
+def notify_newly_visible_offers() -> int:
+    from offers.services.posting import offers_notify_newly_visible
+
+    return offers_notify_newly_visible()

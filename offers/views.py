@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clubs import page_cache
 from clubs.decorators import leaders_only, member_area
 from clubs.emails import preview_languages
 from clubs.models import Club
@@ -45,8 +46,14 @@ OFFERS_INVITATION = _lazy("Offers of %(club)s are for members. Join to see them.
 
 @member_area(invitation=OFFERS_INVITATION)
 def offer_list(request, club, viewer):
-    page = selectors.offer_page_for_member(club=club, user=request.user, page_number=request.GET.get("page"))
-    return render(request, "offers/offer_list.html", {"club": club, "page": page, "is_leader": viewer.is_leader})
+    def render_page():
+        page = selectors.offer_page_for_member(club=club, user=request.user, page_number=request.GET.get("page"))
+        return render(request, "offers/offer_list.html", {"club": club, "page": page, "is_leader": viewer.is_leader})
+
+    # Kept per viewer until the club's offers or redemptions change (clubs/page_cache.py, core/pagecache.py).
+    return page_cache.member_page(
+        request, club=club, viewer=viewer, page="offer-list", sections=page_cache.OFFERS_SECTIONS, render=render_page
+    )
 
 
 def _visible_offer(request, club, viewer, pk) -> Offer:

@@ -53,9 +53,28 @@ class PlanFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     club = factory.SubFactory(ClubFactory)
     plan = factory.SubFactory(PlanFactory, club=factory.SelfAttribute("..club"))
     status = MembershipStatus.ACTIVE
     started_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def consents(self, create, extracted, **kwargs):
+        """Members consent to the club's offer and club emails (clubs.consent) unless ``consents=False``."""
+        if create and extracted is not False:
+            from clubs.models import Consent, ConsentPurpose, ConsentSource, ConsentStatus
+
+            for purpose in ConsentPurpose.values:
+                Consent.objects.get_or_create(
+                    user=self.user,
+                    club=self.club,
+                    purpose=purpose,
+                    defaults={
+                        "status": ConsentStatus.GIVEN,
+                        "source": ConsentSource.IMPORT,
+                        "given_at": timezone.now(),
+                    },
+                )

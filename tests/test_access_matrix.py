@@ -27,11 +27,15 @@ from tests.access import (
 )
 from tests.analytics.access_pages import PAGES as ANALYTICS_PAGES
 from tests.automations.access_pages import PAGES as AUTOMATION_PAGES
+from tests.billing.access_pages import PAGES as BILLING_GROWTH_PAGES
 from tests.conftest import ROLES
 from tests.events.access_pages import PAGES as EVENT_PAGES
 from tests.factories import MembershipFactory, UserFactory
 from tests.feed.access_pages import PAGES as FEED_PAGES
+from tests.imports.access_pages import PAGES as IMPORT_PAGES
+from tests.notifications.access_pages import PAGES as NOTIFICATION_PAGES
 from tests.offers.access_pages import PAGES as OFFER_PAGES
+from tests.privacy.access_pages import PAGES as PRIVACY_PAGES
 
 
 def email_unsubscribe_url(club) -> str:
@@ -48,7 +52,20 @@ def club_settings_url(club) -> str:
     return reverse("clubs:club-settings", args=[club.slug])
 
 
-APPS_IN_THE_MATRIX = ("clubs", "members", "billing", "events", "feed", "offers", "analytics", "automations", "devtools")
+APPS_IN_THE_MATRIX = (
+    "clubs",
+    "members",
+    "billing",
+    "events",
+    "feed",
+    "offers",
+    "analytics",
+    "automations",
+    "devtools",
+    "notifications",
+    "privacy",
+    "imports",
+)
 
 CORE_PAGES = [
     Page("club-directory", lambda club: reverse("clubs:club-directory"), everyone(200)),
@@ -148,7 +165,18 @@ CORE_PAGES = [
         },
     ),
 ]
-PAGES = CORE_PAGES + EVENT_PAGES + FEED_PAGES + OFFER_PAGES + ANALYTICS_PAGES + AUTOMATION_PAGES
+PAGES = (
+    CORE_PAGES
+    + BILLING_GROWTH_PAGES
+    + EVENT_PAGES
+    + FEED_PAGES
+    + OFFER_PAGES
+    + ANALYTICS_PAGES
+    + AUTOMATION_PAGES
+    + NOTIFICATION_PAGES
+    + PRIVACY_PAGES
+    + IMPORT_PAGES
+)
 
 
 @pytest.mark.parametrize("role", ROLES)

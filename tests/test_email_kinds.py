@@ -181,6 +181,21 @@ def make_account(club, language, callbacks, client=None):
     return "transactional", member
 
 
+def make_import_invitation(club, language, callbacks):
+    from imports.models import ImportFormat, ImportJob, ImportRow, RowOutcome
+    from imports.services import import_invitation_send
+
+    member = UserFactory(preferred_language=language)
+    member.set_unusable_password()
+    member.save()
+    job = ImportJob.objects.create(club=club, source_format=ImportFormat.GENERIC, headers=["email"])
+    row = ImportRow.objects.create(
+        job=job, line=2, email=member.email, outcome=RowOutcome.CREATE, user=member, applied_at=timezone.now()
+    )
+    assert import_invitation_send(row_id=row.pk)
+    return "transactional", member
+
+
 KINDS = {
     "offer": make_offer,
     "payment_failed": make_payment_failed,
@@ -191,8 +206,10 @@ KINDS = {
     "digest": make_digest,
     "automation": make_automation,
     "account": make_account,
+    "import_invitation": make_import_invitation,
 }
 BRANDED_KINDS = [
+    "import_invitation",
     "offer",
     "payment_failed",
     "membership_active",
@@ -256,10 +273,15 @@ def test_every_email_kind_is_valid_mime_with_utf8_subject_and_the_pipeline_heade
 ):
     sent = send_kind(kind, branded_club, language, django_capture_on_commit_callbacks, client)
     parsed = sent.parsed
-    assert parsed.get_content_type() == "multipart/alternative"
-    assert [part.get_content_type() for part in parsed.iter_parts()] == ["text/plain", "text/html"]
+    if parsed.get_content_type() == "multipart/mixed":  # event notices carry their updated calendar file
+        body, *attachments = parsed.iter_parts()
+        assert [part.get_content_type() for part in attachments] == ["text/calendar"]
+    else:
+        body = parsed
+    assert body.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in body.iter_parts()] == ["text/plain", "text/html"]
     assert not parsed.defects and all(not part.defects for part in parsed.walk())
-    for part in parsed.iter_parts():
+    for part in body.iter_parts():
         assert part.get_content_charset() == "utf-8"
     raw_subject = sent.django_message.message()["Subject"]
     assert str(raw_subject).isascii()  # encoded words on the wire ...

@@ -8,13 +8,7 @@ from django.utils import timezone
 
 from analytics.models import ClubNpsSettings, MetricSnapshot
 from analytics.selectors.cohorts import Cohort, cohort_retention
-from analytics.selectors.engagement import (
-    INACTIVE_THRESHOLDS,
-    ClubEngagement,
-    engagement_by_club,
-    quiet_members_ranked,
-    quiet_members_shown,
-)
+from analytics.selectors.engagement import INACTIVE_THRESHOLDS, ClubEngagement, engagement_by_club, inactive_members
 from analytics.selectors.metrics import PeriodMetrics, period_metrics
 from analytics.selectors.nps import NpsFigures, NpsMonth, nps_by_club, nps_comments, nps_for, nps_trend
 from analytics.selectors.period import Period
@@ -62,12 +56,7 @@ class Dashboard:
 
     @cached_property
     def engagement(self) -> dict[int, ClubEngagement]:
-        return engagement_by_club(clubs=self.clubs, period=self.period, now=self.now, quiet_ranked=self.quiet_ranked)
-
-    @cached_property
-    def quiet_ranked(self) -> list[tuple[int, int, int]] | None:
-        """A leader's page: every quiet member once, for the counts and the list (staff pages count per threshold)."""
-        return quiet_members_ranked(clubs=self.clubs, now=self.now) if self.with_member_list else None
+        return engagement_by_club(clubs=self.clubs, period=self.period, now=self.now)
 
     @cached_property
     def engagement_total(self) -> ClubEngagement:
@@ -87,7 +76,8 @@ class Dashboard:
 
     @cached_property
     def inactive(self) -> list[Membership] | None:
-        return quiet_members_shown(self.quiet_ranked) if self.quiet_ranked is not None else None
+        """A leader's page: the quietest members by name (staff pages show the counts only)."""
+        return list(inactive_members(clubs=self.clubs, now=self.now)) if self.with_member_list else None
 
 
 def clubs_for_staff(*, user: User) -> QuerySet[Club]:

@@ -45,21 +45,9 @@ class ClubEngagement:
             self.inactive[days] += count
 
 
-def _quiet_members(
-    *, clubs: QuerySet[Club], now: datetime, days: int = INACTIVE_THRESHOLDS[0], hashed: bool = False
-) -> QuerySet[Membership]:
-    """Members with access at ``now`` and no sign of life for ``days`` days or more (``clubs.activity``).
-
-    Written as NOT EXISTS in the WHERE clause so PostgreSQL runs anti-joins over the recent activity
-    rows once, rather than looking up each member's newest activity. ``hashed``: restrict the
-    subqueries to ``clubs``, see ``clubs.activity.active_since``.
-    """
-    within = clubs if hashed else None
-    return (
-        Membership.objects.filter(club__in=clubs)
-        .with_access(now)
-        .quiet_since(now - timedelta(days=days), within=within)
-    )
+def _quiet_members(*, clubs: QuerySet[Club], now: datetime, days: int = INACTIVE_THRESHOLDS[0]) -> QuerySet[Membership]:
+    """Members with access at ``now`` and no sign of life for ``days`` days or more (``clubs.activity``)."""
+    return Membership.objects.filter(club__in=clubs).with_access(now).quiet_since(now - timedelta(days=days))
 
 
 def inactive_members(
@@ -67,23 +55,17 @@ def inactive_members(
 ) -> QuerySet[Membership]:
     """Members with access now who have done nothing for 30 days or more, the quietest first.
 
-    ``quiet_for`` is the longest threshold (90, 60 or 30 days) they have been quiet for: an EXISTS per
-    threshold stops at the first sign of life, where finding each member's newest activity would not.
-    Its subqueries are also restricted to ``clubs`` (``hashed``), so PostgreSQL evaluates each of them
-    once as a hash over the clubs' recent activity, not once per quiet member.
+    ``quiet_for`` is the longest threshold (90, 60 or 30 days) they have been quiet for.
     """
     now = now or timezone.now()
     longest_first = sorted(INACTIVE_THRESHOLDS, reverse=True)
     quiet_for = Case(
-        *(
-            When(activity.quiet_since(now - timedelta(days=days), within=clubs), then=Value(days))
-            for days in longest_first[:-1]
-        ),
+        *(When(activity.quiet_since(now - timedelta(days=days)), then=Value(days)) for days in longest_first[:-1]),
         default=Value(longest_first[-1]),
         output_field=IntegerField(),
     )
     quiet = (
-        _quiet_members(clubs=clubs, now=now, hashed=True)
+        _quiet_members(clubs=clubs, now=now)
         .annotate(quiet_for=quiet_for)
         .select_related("user", "club", "plan")
         .order_by("-quiet_for", "started_at", "pk")
@@ -91,24 +73,25 @@ def inactive_members(
     return quiet[:limit] if limit else quiet
 
 
-def quiet_members_ranked(*, clubs: QuerySet[Club], now: datetime) -> list[tuple[int, int, int]]:
-    """(membership id, club id, quiet for 90, 60 or 30 days) of every quiet member, the quietest first (1 query).
+def quiet_counts_by_club(*, clubs: QuerySet[Club], now: datetime) -> dict[int, dict[int, int]]:
+    """Per club, how many members with access are quiet for at least each threshold (1 query).
 
-    A leader's page reads this once for both the counts per threshold and the list of the quietest.
+    A member quiet for 90 days is also quiet for 60 and 30: one pass over the quiet-for-30 members counts
+    all three.
     """
-    return list(inactive_members(clubs=clubs, now=now, limit=None).values_list("pk", "club_id", "quiet_for"))
-
-
-def quiet_members_shown(ranked: list[tuple[int, int, int]], limit: int = INACTIVE_SHOWN) -> list[Membership]:
-    """The first ``limit`` of ``ranked`` as memberships with member, club and plan, ``quiet_for`` set (1 query)."""
-    shown = ranked[:limit]
-    found = Membership.objects.select_related("user", "club", "plan").in_bulk([pk for pk, _club, _days in shown])
-    members = []
-    for pk, _club_id, days in shown:
-        if pk in found:
-            found[pk].quiet_for = days
-            members.append(found[pk])
-    return members
+    shortest = min(INACTIVE_THRESHOLDS)
+    counts = {
+        f"quiet_{days}": Count("pk", filter=activity.quiet_since(now - timedelta(days=days)))
+        for days in INACTIVE_THRESHOLDS
+        if days != shortest
+    }
+    rows = (
+        _quiet_members(clubs=clubs, now=now, days=shortest)
+        .order_by()
+        .values("club_id")
+        .annotate(**{f"quiet_{shortest}": Count("pk")}, **counts)
+    )
+    return {row["club_id"]: {days: row[f"quiet_{days}"] for days in INACTIVE_THRESHOLDS} for row in rows}
 
 
 def _attendance_live(*, clubs: QuerySet[Club], ranges: list[tuple[datetime, datetime]]):
@@ -164,16 +147,9 @@ def attendance_by_club(
 
 
 def engagement_by_club(
-    *,
-    clubs: QuerySet[Club],
-    period: Period,
-    now: datetime | None = None,
-    quiet_ranked: list[tuple[int, int, int]] | None = None,
+    *, clubs: QuerySet[Club], period: Period, now: datetime | None = None
 ) -> dict[int, ClubEngagement]:
-    """Attendance and achievements in the period, and today's quiet members, per club (4 to 6 queries).
-
-    ``quiet_ranked``: the quiet members already read by ``quiet_members_ranked`` (a leader's dashboard).
-    """
+    """Attendance and achievements in the period, and today's quiet members, per club (3 to 5 queries)."""
     now = now or timezone.now()
     result: dict[int, ClubEngagement] = {}
 
@@ -194,19 +170,6 @@ def engagement_by_club(
     )
     for row in posts:
         of(row["club_id"]).achievements = row["count"]
-    if quiet_ranked is not None:
-        # The quiet members read once (``quiet_members_ranked``) rather than counted per threshold: a
-        # member quiet for 90 days is also quiet for 60 and 30. Measured in bench/analytics for the
-        # leader's club: three counts 0.77 s against 0.35 s for this one query, which the member list
-        # shares; over all clubs the per-threshold anti-joins are faster (1.0 s against 1.3-2.1 s).
-        for _pk, club_id, bucket in quiet_ranked:
-            for days in INACTIVE_THRESHOLDS:
-                if bucket >= days:
-                    of(club_id).inactive[days] += 1
-        return result
-    for days in INACTIVE_THRESHOLDS:
-        for row in (
-            _quiet_members(clubs=clubs, now=now, days=days).order_by().values("club_id").annotate(count=Count("pk"))
-        ):
-            of(row["club_id"]).inactive[days] = row["count"]
+    for club_id, counts in quiet_counts_by_club(clubs=clubs, now=now).items():
+        of(club_id).inactive.update(counts)
     return result

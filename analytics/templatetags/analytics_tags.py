@@ -1,6 +1,6 @@
 from django import template
 
-from core.formatting import format_number, format_percent, round_half_up
+from core.formatting import active_language, format_date, format_number, format_percent, round_half_up
 from core.money import format_money
 
 register = template.Library()
@@ -59,3 +59,30 @@ def achievements_per_member(engagement, members) -> str:
     """``{{ engagement|achievements_per_member:members_at_end }}``, two decimals, "—" without members."""
     value = engagement.achievements_per_member(members) if engagement not in (None, "") else None
     return decimal(value, 2)
+
+
+@register.filter
+def history_cells(history: list[dict]) -> list[tuple[str, str, str, str]]:
+    """The daily history table's cells (day, members, paying members, MRR), formatted as ``localdate``,
+    ``number`` and ``money`` do, for ``{% for day, members, paying, mrr in dashboard.history|history_cells %}``.
+
+    A year for all clubs is 730 rows (a day per currency): through one filter per cell the table took
+    190 ms of the staff dashboard in bench/analytics. Here the language is read once and each day's date
+    formatted once for all its currencies (about half the time, same text).
+    """
+    language = active_language()
+    days: dict = {}
+    cells = []
+    for row in history:
+        day = row["day"]
+        if day not in days:
+            days[day] = format_date(day)
+        cells.append(
+            (
+                days[day],
+                format_number(row["members"], language=language),
+                format_number(row["paying"], language=language),
+                format_money(row["mrr_minor"], row["currency"], language=language),
+            )
+        )
+    return cells

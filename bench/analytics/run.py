@@ -8,7 +8,8 @@
 2. Seeds with COPY: clubs with three plans each, users, memberships with their status history (joins over
    three years, ~30 % lapsed, some rejoined, trials, complimentary ones), subscriptions with their price
    ledger (some switched plans), paid invoices ("payments", some refunded), events with RSVPs and check-ins,
-   achievements, NPS surveys and answers, and a year of nightly snapshots. Then ANALYZE.
+   achievements, NPS surveys and answers, and a year of nightly snapshots; then each membership's last
+   activity (``clubs.activity.last_activity_refresh``, as the migration backfills it), then VACUUM ANALYZE.
 3. Renders each dashboard through Django's test client (leader of the biggest club; staff for all clubs)
    for each preset period, ``--repeat`` times, and prints the best and median wall time, the number of
    queries and the slowest query. Also times one CSV download, and the nightly snapshot task.
@@ -647,6 +648,13 @@ def seed(args, rng: random.Random) -> dict:
     # lets PostgreSQL answer from an index alone (VACUUM cannot run inside a transaction block).
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    # COPY sends no signals: set each membership's last activity as the migration's backfill does, once the
+    # planner has statistics (without them it scanned the check-ins once per membership), then vacuum again.
+    from clubs import activity
+
+    step("last activity", lambda: activity.last_activity_refresh(Membership.objects.all()))
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE clubs_membership")
     return {"club_sizes": sizes, "timings": timings, "leader_id": users, "staff_id": users - 1}
 
 
@@ -706,6 +714,7 @@ def main() -> int:
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ.pop("CI", None)
+    status = 1
     if not args.reuse:
         print(f"Recreating {args.database_url} ...", flush=True)
         recreate_database(args.database_url)
@@ -794,15 +803,16 @@ def main() -> int:
         metric_snapshots_take()
         print(f"{'  ...run again (updates)':<28} {time.perf_counter() - started:>7.2f}s")
         connection.close()
-        print(
-            f"worst: {worst} {measured[worst]['best'] * 1000:.0f} ms (baseline {baseline['best'] * 1000:.1f} ms)\n"
-            f"ratio={ratios[worst]:.2f} target={TARGETS_MS[worst]} {'PASS' if ratios[worst] >= 1 else 'FAIL'}"
-        )
+        print(f"worst: {worst} {measured[worst]['best'] * 1000:.0f} ms (baseline {baseline['best'] * 1000:.1f} ms)")
+        for name in sorted(TARGETS_MS, key=lambda name: name == worst):  # one line per target, the worst last
+            verdict = "PASS" if ratios[name] >= 1 else "FAIL"
+            print(f"{name}: ratio={ratios[name]:.2f} target={TARGETS_MS[name]} {verdict}")
+        status = 0 if all(ratio >= 1 for ratio in ratios.values()) else 1
     finally:
         if not args.keep:
             drop_database(args.database_url)
             print(f"Dropped {args.database_url.rsplit('/', 1)[1]}.")
-    return 0
+    return status
 
 
 if __name__ == "__main__":

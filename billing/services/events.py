@@ -1,11 +1,15 @@
 """Webhook events: stored first (unique Stripe id), processed exactly once, replayable."""
 
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
-from django.db import connection, transaction
+import redis
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from billing import gateway
@@ -112,19 +116,92 @@ def webhook_event_store(*, event: dict) -> StoredEvent:
     return StoredEvent(pk=pk, status=WebhookEventStatus.RECEIVED, created=True)
 
 
+# Where the endpoint hands stored events to the worker when the broker is Redis: a plain list of row ids that
+# drain tasks pop. One LPUSH per delivery instead of a Celery message (signature, headers, envelope, and a
+# worker that opens a database connection per task): the drain works through the list on one connection.
+QUEUE_KEY = "billing:webhook-events"
+# A push that makes the list this long starts a drain: the first event after an idle spell, and a second
+# drain (the worker has two processes) once a backlog builds up, at most once per DRAIN_SECONDS (a backlog
+# hovering around that length would otherwise start one per crossing).
+DRAIN_START_AT = (1, 32)
+SECOND_DRAIN_KEY = "billing:webhook-events:second-drain"
+# A drain hands over to a fresh one after this long: well inside CELERY_TASK_TIME_LIMIT, a short wait for a warm
+# shutdown, and emails queued behind a drain wait no longer than this.
+DRAIN_SECONDS = 20
+RETRY_AFTER_SECONDS = 30
+
+
+@lru_cache(maxsize=4)
+def _redis_for(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+
+
+def webhook_queue() -> redis.Redis | None:
+    """The broker's Redis when the worker runs apart (production, the bench); None where tasks run in the
+    calling process (tests) or on another broker (the demo's filesystem broker): one Celery task per event."""
+    url = settings.CELERY_BROKER_URL or ""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not url.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    return _redis_for(url)
+
+
 def webhook_event_enqueue(*, event_pk: int) -> bool:
-    """Hand one stored event to Celery; False (logged, never raised) when the broker cannot take it.
+    """Hand one stored event to the worker; False (logged, never raised) when the broker cannot take it.
 
     The event is already committed, so a failed enqueue only delays it: webhook_events_pickup() finds it.
+    With Redis it is one LPUSH of the id, and a drain task is started only when the push makes the list
+    1 long, or 32 long once a minute (the drains already running take the rest).
     """
-    from billing.tasks import process_webhook_event
+    from billing.tasks import drain_webhook_events, process_webhook_event
 
+    queue = webhook_queue()
     try:
-        process_webhook_event.delay(event_pk)
+        if queue is None:
+            process_webhook_event.delay(event_pk)
+        else:
+            length = queue.lpush(QUEUE_KEY, event_pk)
+            first, backlog = DRAIN_START_AT
+            if length == first or (length == backlog and queue.set(SECOND_DRAIN_KEY, 1, nx=True, ex=DRAIN_SECONDS)):
+                drain_webhook_events.delay()
     except Exception:  # kombu/redis errors vary by transport; the row is safe, the pickup retries
         logger.warning("Could not enqueue Stripe event %s; the pickup job will", event_pk, exc_info=True)
         return False
     return True
+
+
+def webhook_events_drain(*, max_seconds: float = DRAIN_SECONDS) -> int:
+    """Process queued events (oldest first) until the list is empty or ``max_seconds`` have passed.
+
+    Several drains may run at once: each pops its own ids. An id popped by a drain that dies before
+    processing it is not lost: its row stays received and webhook_events_pickup() enqueues it again. A
+    failing event is recorded failed and retried by its own task with backoff; the drain goes on.
+    Returns how many ids it took.
+    """
+    from billing.tasks import drain_webhook_events, process_webhook_event
+
+    queue = webhook_queue()
+    if queue is None:
+        return 0
+    deadline = time.monotonic() + max_seconds
+    taken = 0
+    while time.monotonic() < deadline:
+        raw = queue.rpop(QUEUE_KEY)
+        if raw is None:
+            return taken
+        taken += 1
+        if not raw.isdigit():
+            continue
+        close_old_connections()  # what a request does: honour CONN_MAX_AGE, drop a broken connection
+        try:
+            webhook_event_process(event_pk=int(raw))
+        except WebhookEvent.DoesNotExist:
+            logger.warning("Queued Stripe event %s has no row; skipped", raw)
+        except Exception:  # recorded on the row when the handler failed; retried by its own task
+            logger.warning("Stripe event %s failed in the drain; retrying it on its own", raw, exc_info=True)
+            process_webhook_event.apply_async((int(raw),), countdown=RETRY_AFTER_SECONDS)
+    if queue.llen(QUEUE_KEY):
+        drain_webhook_events.delay()  # the time is up, not the work: a fresh drain continues
+    return taken
 
 
 def webhook_events_pickup(*, older_than: timedelta = PICKUP_AFTER, limit: int = PICKUP_BATCH) -> int:
@@ -146,7 +223,20 @@ def webhook_events_pickup(*, older_than: timedelta = PICKUP_AFTER, limit: int = 
         enqueued += 1
     if pks:
         logger.warning("Picked up %s of %s stored Stripe events that were never processed", enqueued, len(pks))
+    _drain_if_queued()
     return enqueued
+
+
+def _drain_if_queued() -> None:
+    """Start a drain when ids wait in the queue (a drain's task was lost): they never wait more than a run."""
+    from billing.tasks import drain_webhook_events
+
+    queue = webhook_queue()
+    try:
+        if queue is not None and queue.llen(QUEUE_KEY):
+            drain_webhook_events.delay()
+    except Exception:  # Redis still down: the next run tries again
+        logger.warning("Could not start a drain of queued Stripe events", exc_info=True)
 
 
 def rendered_elsewhere(event: dict) -> bool:
@@ -210,7 +300,8 @@ def webhook_event_process(*, event_pk: int) -> str:
             event.note = outcome.note[:255]
             event.last_error = ""
             event.processed_at = timezone.now()
-        event.save()
+        # Never the payload: rewriting a few kilobytes of jsonb per event cost more than the handlers' writes.
+        event.save(update_fields=["status", "attempts", "last_error", "note", "processed_at"])
     if failure is not None:
         raise WebhookProcessingError(str(failure)) from failure
     return event.status

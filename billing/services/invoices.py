@@ -26,8 +26,13 @@ def _subscription_id_of(stripe_invoice: dict) -> str:
 def invoice_apply(*, stripe_invoice: dict) -> tuple[Invoice | None, str]:
     """Create or update the mirror of one invoice; invoices of other customers are not ours."""
     # Locking the customer serialises concurrent events of its invoices, so the rule above holds under races.
+    # FOR NO KEY UPDATE: a subscription inserted meanwhile for this customer checks its foreign key with KEY SHARE
+    # at commit; FOR UPDATE would block that check while this waits for the invoice rows it links (a deadlock
+    # seen in bench/webhooks when an invoice.paid and its subscription.created ran at once).
     customer = (
-        StripeCustomer.objects.select_for_update().filter(stripe_customer_id=stripe_invoice.get("customer")).first()
+        StripeCustomer.objects.select_for_update(no_key=True)
+        .filter(stripe_customer_id=stripe_invoice.get("customer"))
+        .first()
     )
     if customer is None:
         return None, "Invoice of another customer: ignored."
@@ -68,6 +73,19 @@ def invoice_apply(*, stripe_invoice: dict) -> tuple[Invoice | None, str]:
     return invoice, f"Invoice {invoice.status}."
 
 
+def _invoice_mirrored_now(invoice_id: str) -> Invoice | None:
+    """The invoice of a payment that arrived before its invoice.paid (Stripe sends them in no set order).
+
+    An InvoicePayment names no customer, so only the invoice read from Stripe tells whether it is ours: it is
+    mirrored now (invoice_apply ignores other customers' and never moves a final invoice back), and the late
+    invoice.paid then finds it. A Stripe that cannot be reached raises GatewayError: the event fails and its
+    task retries, so the link converges instead of being dropped.
+    """
+    fetched = gateway.as_json(gateway.object_retrieve(object_type="invoice", object_id=invoice_id))
+    invoice, _note = invoice_apply(stripe_invoice=fetched)
+    return Invoice.objects.select_for_update().get(pk=invoice.pk) if invoice is not None else None
+
+
 def _payment_of(invoice_payment: dict) -> tuple[str, str]:
     """(payment intent id, charge id) of an InvoicePayment; either may be empty."""
     payment = invoice_payment.get("payment") or {}
@@ -86,9 +104,13 @@ def invoice_payment_apply(*, stripe_invoice_payment: dict) -> tuple[Invoice | No
     """
     invoice_id = stripe_invoice_payment.get("invoice") or ""
     invoice_id = invoice_id if isinstance(invoice_id, str) else invoice_id.get("id", "")
-    invoice = Invoice.objects.select_for_update().filter(stripe_invoice_id=invoice_id).first() if invoice_id else None
+    if not invoice_id:
+        return None, "Payment of no invoice: ignored."
+    invoice = Invoice.objects.select_for_update().filter(stripe_invoice_id=invoice_id).first()
     if invoice is None:
-        return None, "Payment of an invoice that is not ours (or not mirrored yet): ignored."
+        invoice = _invoice_mirrored_now(invoice_id)
+    if invoice is None:
+        return None, "Payment of an invoice that is not ours: ignored."
     intent, charge = _payment_of(stripe_invoice_payment)
     if stripe_invoice_payment.get("status") != "paid" or not (intent or charge):
         return invoice, "Invoice payment not paid: nothing to link."

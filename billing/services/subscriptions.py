@@ -190,6 +190,8 @@ def subscription_apply(*, stripe_subscription: dict, event_created: datetime | N
         local.discount_coupon_id, local.discount_percent_off, local.discount_amount_off_minor = "", None, None
     local.plan = known_price.plan if known_price else local.plan
     local.stripe_created = from_timestamp(stripe_subscription.get("created"))
+    pause = stripe_subscription.get("pause_collection") or {}  # collection paused (billing/services/pause.py)
+    local.pause_behavior, local.pause_resumes_at = pause.get("behavior") or "", from_timestamp(pause.get("resumes_at"))
     if event_created:
         local.last_event_created = max(filter(None, [local.last_event_created, event_created]))
     local.save()

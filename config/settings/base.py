@@ -46,18 +46,22 @@ INSTALLED_APPS = [
     "core",
     "members",
     "clubs",
+    "notifications",
     "billing",
     "events",
     "feed",
     "offers",
     "analytics",
     "automations",
+    "imports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
     "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.security.SecurityHeadersMiddleware",
+    "billing.webhooks.StripeWebhookShortcutMiddleware",  # Stripe's POSTs skip the rest (billing/webhooks.py)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "clubs.context_processors.navigation",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -153,7 +158,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = "UTC"
 # Offer emails go to their own queue, so a 50,000-member send never delays webhooks or reminders.
-CELERY_TASK_ROUTES = {"offers.tasks.send_offer_batch": {"queue": "email"}}
+CELERY_TASK_ROUTES = {
+    "offers.tasks.send_offer_batch": {"queue": "email"},
+    "feed.tasks.announcement_published": {"queue": "email"},  # a club's announcement email, like an offer's
+}
 CELERY_BEAT_SCHEDULE = {
     "offers-reconcile-sends": {
         "task": "offers.tasks.reconcile_offer_sends",
@@ -167,15 +175,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "clubs.tasks.expire_complimentary_memberships",
         "schedule": crontab(hour=0, minute=10),
     },
+    "purge-import-previews": {"task": "imports.tasks.purge_import_previews", "schedule": crontab(hour=4, minute=20)},
     "event-reminders": {"task": "events.tasks.send_event_reminders", "schedule": crontab(minute="*/5")},
+    # Offers scheduled to appear (publish_at, valid_from ahead) get their bell notice once they do.
+    "offers-notify-newly-visible": {
+        "task": "offers.tasks.notify_newly_visible_offers",
+        "schedule": crontab(minute="*/5"),
+    },
     "feed-activity-digest": {"task": "feed.tasks.send_activity_digests", "schedule": crontab(hour=17, minute=30)},
+    # Each notification whose kind a member chose "in the daily digest" is told once (notifications/services.py).
+    "notifications-digest": {
+        "task": "notifications.tasks.send_notification_digests",
+        "schedule": crontab(hour=17, minute=45),
+    },
     "analytics-metric-snapshots": {
         "task": "analytics.tasks.take_metric_snapshots",
         "schedule": crontab(hour=0, minute=40),
     },
     "analytics-nps-surveys": {"task": "analytics.tasks.send_nps_surveys", "schedule": crontab(hour=10, minute=0)},
+    # Members' data exports past their expiry lose their file (privacy/services/export.py).
+    "privacy-exports-cleanup": {"task": "privacy.tasks.remove_expired_exports", "schedule": crontab(minute=23)},
     # One dispatcher for every return-path automation of every club (automations/services/triggers.py).
     "automations-run": {"task": "automations.tasks.run_automations", "schedule": crontab(minute=7)},
+    # Pause instead of cancel, and gift memberships (billing/services/pause.py, billing/services/gifts.py).
+    "billing-pause-reminders": {"task": "billing.growth_tasks.send_pause_reminders", "schedule": crontab(minute=35)},
+    "billing-pauses-catch-up": {"task": "billing.growth_tasks.catch_up_pauses", "schedule": crontab(minute=50)},
+    "billing-gift-invites": {"task": "billing.growth_tasks.send_gift_invites", "schedule": crontab(minute=40)},
 }
 
 # How late a time-based automation (welcome, day-7 nudge, after an event) may still fire after its moment.
@@ -237,6 +262,10 @@ CSP_REPORT_URI = env("CSP_REPORT_URI", default="")
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+# Member pages (club home, events, feed, offers) cached per viewer (core/pagecache.py, issue 20): any write they
+# show drops them at once; what no write announces (time passing, bulk updates) shows within this many seconds.
+# 0 turns the cache off.
+MEMBER_PAGE_CACHE_SECONDS = env.int("MEMBER_PAGE_CACHE_SECONDS", default=30)
 RATE_LIMIT_DEFAULT = env("RATE_LIMIT_DEFAULT", default="120/m")  # every POST without a limit of its own
 RATE_LIMITS: dict[str, str] = {}  # action name -> rate, overriding the rate written at the decorator
 
@@ -280,8 +309,28 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # Member-only uploads (offer images, feed photos): never under MEDIA_ROOT, never served by the proxy.
 PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media")))
 CLUB_COVER_MAX_SIDE = 1920
+# Media on object storage (issue 22; core/storage.py, docs/settings.md): "local" (the default) keeps the two
+# folders above; "s3" puts every upload in an S3-compatible store, so web hosts share nothing on disk. Public
+# media go by their public URL (MEDIA_S3_CUSTOM_DOMAIN if set), member-only ones by a signed URL after the
+# access check. `manage.py check` refuses s3 without a bucket and a region or endpoint.
+MEDIA_STORAGE = env("MEDIA_STORAGE", default="local")
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET", default="")
+MEDIA_S3_PRIVATE_BUCKET = env("MEDIA_S3_PRIVATE_BUCKET", default="")  # empty: MEDIA_S3_BUCKET, under the prefix
+MEDIA_S3_PRIVATE_PREFIX = env("MEDIA_S3_PRIVATE_PREFIX", default="private")
+MEDIA_S3_ENDPOINT_URL = env("MEDIA_S3_ENDPOINT_URL", default="")  # empty: AWS itself
+MEDIA_S3_REGION = env("MEDIA_S3_REGION", default="")
+MEDIA_S3_ACCESS_KEY_ID = env("MEDIA_S3_ACCESS_KEY_ID", default="")  # both empty: boto3's chain (instance role)
+MEDIA_S3_SECRET_ACCESS_KEY = env("MEDIA_S3_SECRET_ACCESS_KEY", default="")
+MEDIA_S3_CUSTOM_DOMAIN = env("MEDIA_S3_CUSTOM_DOMAIN", default="")  # public media only (e.g. a CDN)
+MEDIA_S3_SIGNED_URL_SECONDS = env.int("MEDIA_S3_SIGNED_URL_SECONDS", default=300)
+MEDIA_S3_OBJECT_ACLS = env.bool("MEDIA_S3_OBJECT_ACLS", default=True)  # false: buckets with ACLs disabled
+MEDIA_DEFAULT_STORAGE = (
+    {"BACKEND": "core.storage.PublicMediaS3Storage"}
+    if MEDIA_STORAGE == "s3"
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Uploads beyond this are refused before they reach a form (avatars and covers are small).
@@ -295,6 +344,8 @@ CLUB_COVER_MAX_BYTES = env.int("CLUB_COVER_MAX_BYTES", default=5 * 1024 * 1024)
 FEED_PHOTO_MAX_BYTES = env.int("FEED_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 FEED_PHOTO_MAX_SIDE = 1600
 FEED_PHOTO_FEED_SIDE = 800
+# Leader announcements: how many a club may email to its members in any 7 days (the offer cap does not apply).
+ANNOUNCEMENT_EMAILS_PER_WEEK = env.int("ANNOUNCEMENT_EMAILS_PER_WEEK", default=3)
 OFFER_IMAGE_MAX_BYTES = env.int("OFFER_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 # Offer emails: recipients per batch (one SMTP connection each), how long a worker holds a batch
 # before the reconciler may hand it to another, and how long Checkout holds a unit of a limited offer.
@@ -303,7 +354,14 @@ OFFER_BATCH_LEASE_SECONDS = env.int("OFFER_BATCH_LEASE_SECONDS", default=120)
 # A batch still pending this long after it was due lost its broker message (Redis restarted): re-queue it.
 OFFER_BATCH_PENDING_SECONDS = env.int("OFFER_BATCH_PENDING_SECONDS", default=600)
 OFFER_BATCH_MAX_ATTEMPTS = env.int("OFFER_BATCH_MAX_ATTEMPTS", default=8)
+# Offer emails sent between two commit points (docs/settings.md): a worker killed mid-chunk leaves at most
+# this many members without the email ("in doubt"), never one with two.
+OFFER_SEND_CHUNK_SIZE = env.int("OFFER_SEND_CHUNK_SIZE", default=100)
 OFFER_RESERVATION_MINUTES = env.int("OFFER_RESERVATION_MINUTES", default=30)
+# Members' own data (privacy/): how long the link to a data export works before the file is removed, and how
+# long a double opt-in link for offer emails (clubs/consent.py) stays valid.
+PRIVACY_EXPORT_DAYS = env.int("PRIVACY_EXPORT_DAYS", default=7)
+CONSENT_CONFIRM_DAYS = env.int("CONSENT_CONFIRM_DAYS", default=14)
 
 # --- Logging --------------------------------------------------------------------------------
 # LOG_FORMAT=json (production default) writes one JSON object per line with the request id.

@@ -26,6 +26,8 @@ if REDIS_AVAILABLE:
 ACCOUNT_RATE_LIMITS = False
 # Our own limits too; tests of config/ratelimit.py turn them on with the settings fixture.
 RATE_LIMITS_ENABLED = False
+# Member pages' per-viewer cache (core/pagecache.py) off; tests/core/test_pagecache.py turns it on.
+MEMBER_PAGE_CACHE_SECONDS = 0
 # No Stripe: each test installs a fresh emulator (tests/conftest.py) and signs webhook payloads with this secret.
 STRIPE_CLIENT_FACTORY = ""
 STRIPE_SECRET_KEY = ""

@@ -24,6 +24,8 @@ def demo_checkout(request, session_id):
         session = demo_checkout_session(session_id)
     except BillingError as error:
         raise Http404 from error
+    if session.get("mode") == "payment" and (session.get("metadata") or {}).get("gift") == "1":
+        return _demo_gift_checkout(request, session)  # a gift membership: anyone may pay (billing/services/gifts.py)
     if session.get("mode") == "payment":
         return _demo_payment_checkout(request, session)
     membership_id = (session.get("metadata") or {}).get("membership_id", "")
@@ -56,3 +58,14 @@ def _demo_payment_checkout(request, session: dict):
             return redirect(redemption.offer.get_absolute_url())
     context = {"session": session, "redemption": redemption, "offer": redemption.offer, "club": redemption.offer.club}
     return render(request, "devtools/demo_checkout_offer.html", context)
+
+
+def _demo_gift_checkout(request, session: dict):
+    """A gift membership's one payment: like Stripe Checkout, anyone holding the session may pay it."""
+    if request.method == "POST":
+        try:
+            return redirect(demo_checkout_complete(session["id"]))
+        except BillingError as error:
+            messages.error(request, str(error))
+            return redirect(session["cancel_url"])
+    return render(request, "devtools/demo_checkout_gift.html", {"session": session})

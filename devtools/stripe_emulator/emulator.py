@@ -1286,6 +1286,7 @@ class StripeEmulator(stripe.HTTPClient):
                 "cancellation_details",
                 "payment_behavior",
                 "discounts",
+                "pause_collection",
             },
         )
         subscription = self._find("subscription", subscription_id)
@@ -1300,6 +1301,8 @@ class StripeEmulator(stripe.HTTPClient):
             subscription["metadata"] = _merge_metadata(subscription["metadata"], params["metadata"])
         if "discounts" in params:
             self._subscription_discount(subscription, params["discounts"])
+        if "pause_collection" in params:
+            subscription["pause_collection"] = self._pause_collection(subscription, params["pause_collection"], now)
         if isinstance(params.get("cancellation_details"), dict):
             for field in ("comment", "feedback"):
                 if field in params["cancellation_details"]:
@@ -1329,6 +1332,44 @@ class StripeEmulator(stripe.HTTPClient):
         if invoice is not None:
             self._emit("invoice.paid" if invoice["status"] == "paid" else "invoice.payment_failed", invoice)
         return 200, copy.deepcopy(subscription)
+
+    def _pause_collection(self, subscription: dict[str, Any], value: Any, now: int) -> dict[str, Any] | None:
+        """``pause_collection={behavior, resumes_at}`` pauses collection; ``''`` resumes it (Stripe's rules)."""
+        if value in ("", None):
+            return None
+        if not isinstance(value, dict):
+            raise _ApiError(400, "Invalid pause_collection: must be an object or ''.", param="pause_collection")
+        _check_params(value, {"behavior", "resumes_at"})
+        behavior = value.get("behavior")
+        if behavior not in ("keep_as_draft", "mark_uncollectible", "void"):
+            raise _ApiError(
+                400,
+                "Invalid pause_collection[behavior]: must be one of keep_as_draft, mark_uncollectible, or void",
+                param="pause_collection[behavior]",
+            )
+        if subscription["status"] not in ("active", "trialing", "past_due"):
+            raise _ApiError(400, f"A {subscription['status']} subscription cannot pause collection.")
+        resumes_at = value.get("resumes_at")
+        if resumes_at not in (None, ""):
+            resumes_at = _int(resumes_at, "pause_collection[resumes_at]")
+            if resumes_at <= now:
+                raise _ApiError(
+                    400, "pause_collection[resumes_at] must be in the future.", param="pause_collection[resumes_at]"
+                )
+        return {"behavior": behavior, "resumes_at": resumes_at or None}
+
+    def resume_due(self, *, now: int | None = None) -> list[dict[str, Any]]:
+        """Stripe's clock reaching ``now``: every paused collection whose ``resumes_at`` has come resumes
+        (``customer.subscription.updated`` with ``pause_collection`` back to null)."""
+        with self._lock:
+            at = self._tick(now)
+            mark = len(self.events)
+            for subscription in [obj for obj in self.objects.values() if obj.get("object") == "subscription"]:
+                pause = subscription.get("pause_collection")
+                if pause and pause.get("resumes_at") and pause["resumes_at"] <= at:
+                    subscription["pause_collection"] = None
+                    self._emit("customer.subscription.updated", subscription, {"pause_collection": pause})
+            return copy.deepcopy(self.events[mark:])
 
     def _subscription_discount(self, subscription: dict[str, Any], discounts: Any) -> None:
         """``discounts=[{coupon}]``: the coupon applies to the next invoice (duration once); '' removes it."""
@@ -2412,6 +2453,7 @@ class StripeEmulator(stripe.HTTPClient):
         with self._lock:
             at = self._tick(now)
             mark = len(self.events)
+            self.resume_due(now=at)  # a pause that ended by then resumes first: that period is charged again
             for subscription in [obj for obj in self.objects.values() if obj.get("object") == "subscription"]:
                 while subscription["status"] in ("active", "trialing"):
                     item = subscription["items"]["data"][0]
@@ -2444,6 +2486,12 @@ class StripeEmulator(stripe.HTTPClient):
         )
         previous_start, previous_end = item["current_period_start"], item["current_period_end"]
         item.update(current_period_start=start, current_period_end=end)
+        pause = subscription.get("pause_collection")
+        if pause and (pause.get("resumes_at") is None or pause["resumes_at"] > start):
+            # Collection paused (behaviour void): the period moves on, its invoice is voided, nothing is charged.
+            previous = {field: value for field, value in before.items() if subscription[field] != value}
+            self._emit("customer.subscription.updated", subscription, previous)
+            return copy.deepcopy(self.events[mark:])
         lines = billing["pending"] + [self._period_line(subscription, item["price"], item["quantity"], start, end)]
         billing["pending"] = []
         at = self._tick()

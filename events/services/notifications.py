@@ -94,24 +94,16 @@ def event_reminders_send(*, now: datetime | None = None) -> int:
     return sent
 
 
-@transaction.atomic
 def occurrence_cancellation_notify(*, occurrence_pk: int, now: datetime | None = None) -> int:
-    """Email those going that the event is cancelled, once; returns how many were emailed."""
-    now = now or timezone.now()
-    occurrence = EventOccurrence.objects.select_for_update(of=("self",)).select_related("club").get(pk=occurrence_pk)
-    if not occurrence.is_cancelled or occurrence.cancellation_notified_at is not None:
-        return 0
-    going = (
-        Rsvp.objects.filter(occurrence=occurrence, status=RsvpStatus.GOING, user__is_active=True)
-        .filter(event_access_q(club_path="occurrence__club", user_path="user", now=now))
-        .select_related("user")
-    )
-    recipients = [rsvp.user for rsvp in going]
-    for user in recipients:
-        _send(user=user, occurrence=occurrence, template="cancelled")
-    occurrence.cancellation_notified_at = now
-    occurrence.save(update_fields=["cancellation_notified_at", "updated_at"])
-    return len(recipients)
+    """Tell those going or waitlisted that the event is cancelled, once; returns how many were emailed.
+
+    ``occurrence_cancel`` records the cancellation and its notice runs on its own (changes.py); this is the
+    entry for a cancellation recorded without one (an older queued task, a row changed by hand).
+    """
+    from events.services.changes import cancellation_change_for, event_change_notify
+
+    change = cancellation_change_for(occurrence_pk=occurrence_pk, now=now)
+    return event_change_notify(change_pk=change.pk, now=now) if change is not None else 0
 
 
 @transaction.atomic
@@ -128,4 +120,21 @@ def waitlist_promotion_notify(*, rsvp_pk: int, now: datetime | None = None) -> b
     _send(user=rsvp.user, occurrence=rsvp.occurrence, template="promoted")
     rsvp.promotion_emailed_at = now
     rsvp.save(update_fields=["promotion_emailed_at"])
+    return True
+
+
+@transaction.atomic
+def moved_to_waitlist_notify(*, rsvp_pk: int, now: datetime | None = None) -> bool:
+    """Tell a member the leader lowered the capacity and their seat went back to the waitlist; once per move."""
+    now = now or timezone.now()
+    rsvp = Rsvp.objects.select_for_update(of=("self",)).select_related("user", "occurrence__club").get(pk=rsvp_pk)
+    if rsvp.status != RsvpStatus.WAITLISTED or rsvp.moved_to_waitlist_at is None:
+        return False
+    if rsvp.move_emailed_at is not None and rsvp.move_emailed_at >= rsvp.moved_to_waitlist_at:
+        return False
+    if rsvp.occurrence.is_cancelled or not club_viewer(user=rsvp.user, club=rsvp.occurrence.club).may_enter_member_area:
+        return False
+    _send(user=rsvp.user, occurrence=rsvp.occurrence, template="moved_to_waitlist")
+    rsvp.move_emailed_at = now
+    rsvp.save(update_fields=["move_emailed_at"])
     return True

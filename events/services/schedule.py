@@ -6,14 +6,24 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clubs.models import Club
 from core.dates import DateRangeError, date_checked
+from core.formatting import format_date, format_number
 from core.text import single_line
-from events.exceptions import ScheduleError
-from events.models import EventOccurrence, EventSeries, Frequency, Rsvp, RsvpStatus
-from events.recurrence import local_to_utc, plan_occurrences, series_last_allowed_date
-from events.services.rsvps import waitlist_promote
+from events.exceptions import CapacityDecisionNeeded, ScheduleError
+from events.models import EventOccurrence, EventSeries, Frequency
+from events.recurrence import (
+    is_last_weekday_of_month,
+    local_to_utc,
+    plan_occurrences,
+    series_count_fits,
+    series_last_allowed_date,
+    weekday_ordinal,
+)
+from events.services.changes import Snapshot, change_record, snapshot
+from events.services.rsvps import capacity_lower, seats_taken, waitlist_promote
 from members.models import User
 
 MAX_DURATION = timedelta(hours=24)
@@ -29,6 +39,7 @@ class EventDetailsInput:
     place: str = ""
     capacity: int | None = None
     rsvp_hours_before: int = 0
+    guests_allowed: int = 0
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,15 @@ class RecurrenceInput:
     count: int | None = None
 
 
-DETAIL_FIELDS = ("title", "description", "online_url", "place", "capacity", "rsvp_hours_before")
+DETAIL_FIELDS = ("title", "description", "online_url", "place", "capacity", "rsvp_hours_before", "guests_allowed")
+
+
+class OverCapacity:
+    """What a leader chose when the new capacity is below the seats already taken."""
+
+    KEEP = "keep"  # everyone going stays going; nobody new gets a seat until enough leave
+    WAITLIST = "waitlist"  # those who answered last move to the head of the waitlist until the seats fit
+    CHOICES = (KEEP, WAITLIST)
 
 
 def _check_details(details: EventDetailsInput) -> EventDetailsInput:
@@ -81,6 +100,72 @@ def _check_recurrence(*, timing: EventTimingInput, recurrence: RecurrenceInput) 
         raise ScheduleError(_("The series cannot end before its first date."))
     if recurrence.until is not None and recurrence.until > series_last_allowed_date(timing.start_date):
         raise ScheduleError(_("A series can span at most 12 months. Plan the next one later."))
+    if recurrence.frequency == Frequency.MONTHLY_WEEKDAY and weekday_ordinal(timing.start_date) > 4:
+        raise ScheduleError(
+            _("The first date is a fifth weekday, which most months lack. Choose the last one instead.")
+        )
+    if recurrence.frequency == Frequency.MONTHLY_LAST_WEEKDAY and not is_last_weekday_of_month(timing.start_date):
+        raise ScheduleError(_("For “the last weekday of the month”, the first date must be the last such day."))
+    available = series_count_fits(
+        start_date=timing.start_date, frequency=recurrence.frequency, until=recurrence.until, count=recurrence.count
+    )
+    if available is not None:
+        raise ScheduleError(
+            series_too_long_message(count=recurrence.count, available=available, start_date=timing.start_date)
+        )
+
+
+def series_too_long_message(*, count: int, available: int, start_date: date) -> str:
+    """Why a count is refused rather than cut: how many dates the 12 months hold, and until when."""
+    return ngettext(
+        "%(count)s date does not fit in 12 months: this rule gives %(available)s until %(last)s. "
+        "Plan fewer dates, or plan the next series later.",
+        "%(count)s dates do not fit in 12 months: this rule gives %(available)s until %(last)s. "
+        "Plan fewer dates, or plan the next series later.",
+        count,
+    ) % {
+        "count": format_number(count),
+        "available": format_number(available),
+        "last": format_date(series_last_allowed_date(start_date)),
+    }
+
+
+def _check_capacity(occurrences: list[EventOccurrence], *, capacity: int | None, over_capacity: str | None) -> None:
+    """Refuse to guess when the new capacity is below the seats taken: the leader chooses (OverCapacity).
+
+    Asked only where the capacity changes: once a leader kept everyone, later edits do not ask again.
+    """
+    if capacity is None or over_capacity in OverCapacity.CHOICES:
+        return
+    changing = [occurrence for occurrence in occurrences if occurrence.capacity != capacity]
+    taken = max((seats_taken(occurrence) for occurrence in changing), default=0)
+    if taken > capacity:
+        raise CapacityDecisionNeeded(
+            ngettext(
+                "%(count)s seat is taken, more than the new capacity of %(capacity)s. Keep everyone who is "
+                "going, or move those who answered last to the waitlist?",
+                "%(count)s seats are taken, more than the new capacity of %(capacity)s. Keep everyone who is "
+                "going, or move those who answered last to the waitlist?",
+                taken,
+            )
+            % {"count": format_number(taken), "capacity": format_number(capacity)}
+        )
+
+
+def _after_save(occurrence: EventOccurrence, *, over_capacity: str | None, now: datetime) -> None:
+    if over_capacity == OverCapacity.WAITLIST:
+        capacity_lower(occurrence=occurrence, now=now)
+    waitlist_promote(occurrence=occurrence, now=now)
+
+
+def _save_changed(occurrence: EventOccurrence, *, before: Snapshot, now: datetime) -> None:
+    """Save, raising SEQUENCE when what calendars show changed, and record the change members must hear of."""
+    after = snapshot(occurrence)
+    if after != before:
+        occurrence.sequence += 1
+    occurrence.save()
+    if after != before:
+        change_record(occurrence=occurrence, before=before, now=now)
 
 
 def _apply_details(occurrence: EventOccurrence, details: EventDetailsInput) -> None:
@@ -106,9 +191,13 @@ def series_create(
     details: EventDetailsInput,
     timing: EventTimingInput,
     recurrence: RecurrenceInput,
+    cover=None,
     now: datetime | None = None,
 ) -> EventSeries:
-    """Plan an event and store every occurrence its rule gives, so each can later change on its own."""
+    """Plan an event and store every occurrence its rule gives, so each can later change on its own.
+
+    ``cover`` is a PreparedImage from the form (or a raw upload, decoded here): see ``series_cover_set``.
+    """
     now = now or timezone.now()
     details = _check_details(details)
     _check_timing(timing)
@@ -137,6 +226,29 @@ def series_create(
         _apply_details(occurrence, details)
         occurrences.append(occurrence)
     EventOccurrence.objects.bulk_create(occurrences)
+    if cover:
+        series_cover_set(series=series, cover=cover)
+    return series
+
+
+COVER_MAX_SIDE = 1600
+
+
+@transaction.atomic
+def series_cover_set(*, series: EventSeries, cover=None, remove: bool = False) -> EventSeries:
+    """Give every date of the series a cover image, re-encoded by the one image pipeline (members/images.py),
+    or remove it. The file it replaces is deleted once the transaction commits; a rollback keeps it."""
+    from members.images import as_prepared, delete_replaced_file_on_commit
+
+    if not cover and not remove:
+        return series
+    delete_replaced_file_on_commit(series, "cover_image")
+    if cover:
+        prepared = as_prepared(cover, sides=[COVER_MAX_SIDE]).files[COVER_MAX_SIDE]
+        series.cover_image.save(prepared.name, prepared, save=False)
+    else:
+        series.cover_image = ""
+    series.save(update_fields=["cover_image", "updated_at"])
     return series
 
 
@@ -158,9 +270,14 @@ def occurrence_update(
     occurrence: EventOccurrence,
     details: EventDetailsInput,
     timing: EventTimingInput,
+    over_capacity: str | None = None,
     now: datetime | None = None,
 ) -> EventOccurrence:
-    """Change one occurrence only; it is marked edited so later edits of the series leave it as it is."""
+    """Change one occurrence only; it is marked edited so later edits of the series leave it as it is.
+
+    A new date, time or place is told to those going or waitlisted (after commit, changes.py). A capacity
+    below the seats taken raises CapacityDecisionNeeded unless ``over_capacity`` says what to do.
+    """
     now = now or timezone.now()
     details = _check_details(details)
     _check_timing(timing)
@@ -169,13 +286,15 @@ def occurrence_update(
         raise ScheduleError(_("This event is cancelled."))
     if occurrence.ends_at <= now:
         raise ScheduleError(_("This event is over and can no longer be changed."))
+    _check_capacity([occurrence], capacity=details.capacity, over_capacity=over_capacity)
+    before = snapshot(occurrence)
     starts_at = local_to_utc(day=timing.start_date, at=timing.start_time, time_zone=occurrence.series.time_zone)
     occurrence.starts_at = starts_at
     occurrence.ends_at = starts_at + timing.duration
     _apply_details(occurrence, details)
     occurrence.is_edited = True
-    occurrence.save()
-    waitlist_promote(occurrence=occurrence, now=now)
+    _save_changed(occurrence, before=before, now=now)
+    _after_save(occurrence, over_capacity=over_capacity, now=now)
     return occurrence
 
 
@@ -186,19 +305,24 @@ def series_update(
     details: EventDetailsInput,
     timing: EventTimingInput,
     recurrence: RecurrenceInput,
+    over_capacity: str | None = None,
+    cover=None,
+    remove_cover: bool = False,
     now: datetime | None = None,
 ) -> EventSeries:
     """Change the whole series from now on.
 
     Upcoming occurrences that were not edited on their own take the new details and time. Dates the new rule
     no longer gives are cancelled (those going are emailed) or, without any answer yet, removed; new dates are
-    added. Past occurrences are history and stay as they were.
+    added. Past occurrences are history and stay as they were. Each moved date is told to its members as
+    ``occurrence_update`` tells them, and the capacity rule is the same, for every date it applies to.
     """
     now = now or timezone.now()
     details = _check_details(details)
     _check_timing(timing)
     _check_recurrence(timing=timing, recurrence=recurrence)
     series = EventSeries.objects.select_for_update().get(pk=series.pk)
+    series_cover_set(series=series, cover=cover, remove=remove_cover)
     series.start_date = timing.start_date
     series.start_time = timing.start_time
     series.duration = timing.duration
@@ -211,6 +335,8 @@ def series_update(
     planned = {item.original_date: item for item in _planned(series) if item.starts_at > now}
     upcoming = list(series.occurrences.select_for_update().filter(starts_at__gt=now))
     existing_dates = set(series.occurrences.values_list("original_date", flat=True))
+    kept = [o for o in upcoming if not o.is_edited and o.original_date in planned]
+    _check_capacity(kept, capacity=details.capacity, over_capacity=over_capacity)
     for occurrence in upcoming:
         if occurrence.is_edited:
             continue
@@ -221,10 +347,11 @@ def series_update(
             else:
                 occurrence.delete()
             continue
+        before = snapshot(occurrence)
         occurrence.starts_at, occurrence.ends_at = item.starts_at, item.ends_at
         _apply_details(occurrence, details)
-        occurrence.save()
-        waitlist_promote(occurrence=occurrence, now=now)
+        _save_changed(occurrence, before=before, now=now)
+        _after_save(occurrence, over_capacity=over_capacity, now=now)
     new = []
     for day, item in planned.items():
         if day in existing_dates:
@@ -240,21 +367,18 @@ def series_update(
 
 @transaction.atomic
 def occurrence_cancel(*, occurrence: EventOccurrence, now: datetime | None = None) -> EventOccurrence:
-    """Cancel one occurrence and, after commit, email those going. Cancelling twice changes nothing."""
-    from events.tasks import send_event_cancellation_emails
-
+    """Cancel one occurrence; after commit those going or waitlisted are told, with a calendar file that
+    marks it cancelled (SEQUENCE raised, STATUS:CANCELLED). Cancelling twice changes nothing."""
     now = now or timezone.now()
     occurrence = EventOccurrence.objects.select_for_update().get(pk=occurrence.pk)
     if occurrence.is_cancelled:
         return occurrence
     if occurrence.ends_at <= now:
         raise ScheduleError(_("This event is over and can no longer be cancelled."))
+    before = snapshot(occurrence)
     occurrence.cancelled_at = now
     occurrence.is_edited = True  # a later edit of the series must not bring it back
-    occurrence.save(update_fields=["cancelled_at", "is_edited", "updated_at"])
-    if Rsvp.objects.filter(occurrence=occurrence, status=RsvpStatus.GOING).exists():
-        occurrence_pk = occurrence.pk
-        transaction.on_commit(lambda: send_event_cancellation_emails.delay(occurrence_pk))
+    _save_changed(occurrence, before=before, now=now)
     return occurrence
 
 

@@ -1,9 +1,9 @@
 """Leaders create and edit offers. A discount offer gets its Stripe coupon and promotion code here."""
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -13,8 +13,10 @@ from clubs.models import Club
 from core.text import single_line
 from members.images import as_prepared, delete_replaced_file_on_commit
 from members.models import User
+from notifications.services import notification_send
 from offers.exceptions import OffersError
 from offers.models import Audience, Offer, OfferKind
+from offers.selectors import offer_audience
 
 OFFER_IMAGE_MAX_SIDE = 1600
 EDITABLE_FIELDS = (
@@ -92,6 +94,24 @@ def _promotion_code_create(offer: Offer) -> None:
     offer.stripe_coupon_id, offer.stripe_promotion_code_id, offer.promotion_code = coupon.id, promotion.id, code
 
 
+def _new_offer_notify(offer: Offer, *, actor_id: int | None, now: datetime | None = None) -> None:
+    """The bell of each member in the offer's audience, once per offer, from the moment members can see it.
+
+    A scheduled offer (publish_at or valid_from ahead) is told by ``offers_notify_newly_visible``, which beat
+    runs every few minutes, once it becomes visible.
+    """
+    if offer.is_visible_to_members(now):
+        notification_send(
+            kind="offer_new",
+            user_ids=offer_audience(offer=offer, now=now).values_list("user_id", flat=True),
+            club=offer.club,
+            params={"offer_id": offer.pk, "offer_title": offer.title},
+            url=offer.get_absolute_url(),
+            actor_id=actor_id,
+            now=now,
+        )
+
+
 def _save_image(offer: Offer, image) -> None:
     """A PreparedImage from the form (or a raw upload, decoded here); the image it replaces goes on commit."""
     if image:
@@ -117,6 +137,7 @@ def offer_create(*, club: Club, actor: User, data: dict, image=None) -> Offer:
         except gateway.GatewayError as error:
             raise OffersError(_("Stripe could not create the discount code: %(error)s") % {"error": error}) from error
     offer.save()
+    _new_offer_notify(offer, actor_id=offer.created_by_id)
     return offer
 
 
@@ -137,6 +158,7 @@ def offer_update(*, offer: Offer, data: dict, image=None) -> Offer:
         except gateway.GatewayError as error:
             raise OffersError(_("Stripe could not create the discount code: %(error)s") % {"error": error}) from error
     offer.save()
+    _new_offer_notify(offer, actor_id=offer.created_by_id)
     return offer
 
 
@@ -164,3 +186,36 @@ def offer_delete(*, offer: Offer) -> None:
     if offer.image:
         delete_replaced_file_on_commit(offer, "image")
     offer.delete()
+
+
+NEWLY_VISIBLE_WINDOW = timedelta(days=2)
+
+
+def offers_notify_newly_visible(*, now: datetime | None = None) -> int:
+    """Tell members about offers that became visible since they were saved (a scheduled ``publish_at`` or a later
+    ``valid_from``): nothing else runs at that moment, and a save finds them still hidden.
+
+    Looks back two days, so a beat or worker outage of up to that long delays the notice but loses none; an offer
+    that already has its notifications is skipped (and notification_send stores each person's once anyway).
+    """
+    from django.db.models import Exists, OuterRef, Q
+    from django.db.models.functions import Cast, Greatest
+
+    from notifications.models import Notification
+
+    now = now or timezone.now()
+    told = Notification.objects.filter(kind="offer_new", key=Cast(OuterRef("pk"), models.CharField()))
+    offers = (
+        Offer.objects.filter(publish_at__lte=now, valid_from__lte=now)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .annotate(visible_since=Greatest("publish_at", "valid_from"))
+        .filter(visible_since__gte=now - NEWLY_VISIBLE_WINDOW)
+        .exclude(Exists(told))
+        .select_related("club", "audience_plan")
+    )
+    count = 0
+    for offer in offers:
+        with transaction.atomic():
+            _new_offer_notify(offer, actor_id=offer.created_by_id, now=now)
+        count += 1
+    return count

@@ -8,40 +8,45 @@ How "never twice" holds, layer by layer:
    -> sending, with a fresh claim token and a lease. A second worker given the same batch while the lease
    runs walks away; the periodic reconciler re-queues batches whose lease ran out (a killed worker) or
    that sat pending too long (a lost broker message, e.g. after Redis restarted).
-3. Each delivery moves pending -> sending in a committed UPDATE *before* it is handed to SMTP and -> sent
-   (with its Message-ID) once the server accepted it, committed together with the next delivery's
-   "sending" (one commit per email, still before the next message reaches SMTP). The "sending" UPDATE is
-   conditional, so of two workers racing on one delivery only one sends it.
-   With a real SMTP server the "sending" commit sits right before the end-of-data dot (offers/smtp.py):
-   MAIL, RCPT and the content go first, so a worker killed before the dot leaves the email pending.
-4. When a claim dies between those two commits (the worker was killed) nobody knows whether the server
-   got the message. The next claim marks such deliveries failed ("in doubt") instead of resending them:
-   a missing offer email is a lesser harm than a duplicate. An SMTP error, on the other hand, means the
-   server did not answer 250, so the message was not accepted: the delivery goes back to pending and the
-   batch is retried with backoff.
+3. Deliveries go out in chunks of OFFER_SEND_CHUNK_SIZE, with one commit point per chunk: the previous
+   chunk's "sent" (every Message-ID in one statement) and this chunk's pending -> "sending", committed
+   together with the lease renewal *before* any email of the chunk is accepted by SMTP. The "sending"
+   UPDATE is conditional and runs under the batch row's lock, so of two workers racing only one sends.
+   With a real SMTP server the commit sits right before the chunk's first end-of-data dot
+   (offers/smtp.py): MAIL, RCPT and that first content go first, so a worker killed before the dot leaves
+   the whole chunk pending. The chunk size is the trade-off between commits per email (throughput) and the
+   "in doubt" window below (docs/settings.md, docs/benchmarks.md).
+4. When a claim dies between those two commits (the worker was killed) nobody knows which of the chunk's
+   emails the server got. The next claim marks the chunk's "sending" deliveries failed ("in doubt")
+   instead of resending them: a missing offer email is a lesser harm than a duplicate. So a killed worker
+   leaves at most one chunk of members without the email, and nobody with two; the send's results page
+   shows how many. An SMTP error, on the other hand, means the server did not answer 250, so that message
+   (and the rest of its chunk, never handed over) was not accepted: they go back to pending and the batch
+   is retried with backoff.
 """
 
 import contextlib
 import logging
 import smtplib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, CharField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.emails import EmailSuppressed
 from members.models import User
 from offers import selectors
-from offers.emails import delivery_message_id, offer_email
+from offers.emails import OfferEmailRenderer, delivery_message_id, offer_email
 from offers.exceptions import BatchRetry, OffersError
 from offers.models import (
+    IN_DOUBT_ERROR,
     BatchStatus,
     DeliveryBatch,
     DeliveryStatus,
@@ -50,13 +55,12 @@ from offers.models import (
     OfferSend,
     SendStatus,
 )
-from offers.smtp import ClaimLost, InDoubt, send_staged
+from offers.smtp import ClaimLost, InDoubt, send_staged, socket_nodelay
 
 logger = logging.getLogger(__name__)
 
-IN_DOUBT = "in doubt: the worker stopped after handing this email to the mail server"
+IN_DOUBT = IN_DOUBT_ERROR
 SUPPRESSED_ERROR = "skipped: address suppressed"
-LEASE_RENEW_EVERY = 50  # deliveries between lease renewals
 # The server answered for this recipient alone: retrying the batch would not change its answer.
 RECIPIENT_REFUSALS = (smtplib.SMTPRecipientsRefused,)
 
@@ -192,7 +196,7 @@ def _lease_renew(batch_id: int, token: str) -> bool:
 
 
 def offer_batch_send(*, batch_id: int, now: datetime | None = None) -> BatchOutcome:
-    """Send one batch over one SMTP connection. Not atomic on purpose: each delivery commits on its own.
+    """Send one batch over one SMTP connection, one commit point per chunk. Not atomic on purpose.
 
     Raises BatchRetry when the mail server failed part-way; the deliveries it did not accept stay pending.
     """
@@ -201,7 +205,8 @@ def offer_batch_send(*, batch_id: int, now: datetime | None = None) -> BatchOutc
         return BatchOutcome(status=token)
     offer = Offer.objects.select_related("club").get(pk=batch.send.offer_id)
     deliveries = list(batch.deliveries.filter(status=DeliveryStatus.PENDING).select_related("user").order_by("pk"))
-    sent = failed = 0
+    renderer = OfferEmailRenderer(offer=offer, render_one=offer_email)
+    state = _ChunkState()
     failure: Exception | None = None
     connection = get_connection(fail_silently=False)
     try:
@@ -209,88 +214,163 @@ def offer_batch_send(*, batch_id: int, now: datetime | None = None) -> BatchOutc
     except (smtplib.SMTPException, OSError) as error:
         failure = error
         deliveries = []
-    accepted_last: OfferDelivery | None = None  # accepted by the server, its "sent" mark not yet committed
     smtp = getattr(connection, "connection", None)
-    staged = isinstance(smtp, smtplib.SMTP)  # real SMTP: commit right before the end-of-data dot
+    staged = isinstance(smtp, smtplib.SMTP)  # real SMTP: commit right before the first end-of-data dot
+    if staged:
+        socket_nodelay(smtp)
     try:
-        for index, delivery in enumerate(deliveries):
-            if index and index % LEASE_RENEW_EVERY == 0 and not _lease_renew(batch.pk, token):
-                logger.warning("Offer batch %s: lease lost to another worker; stopping here.", batch.pk)
-                _delivery_mark_sent(accepted_last)
-                return BatchOutcome(status="busy", sent=sent, failed=failed, in_doubt=in_doubt)
+        for chunk in _chunks(deliveries, max(settings.OFFER_SEND_CHUNK_SIZE, 1)):
+            ready = _chunk_prepare(chunk, renderer=renderer, state=state, batch_id=batch.pk, staged=staged)
+
+            def commit_point(ready=ready) -> bool:
+                """One commit per chunk: the last chunk's "sent" with its Message-IDs and this chunk's "sending".
+                From here a crash leaves this chunk "in doubt", and none of it is ever sent again."""
+                return _chunk_commit(batch.pk, token, state=state, sending=[delivery for delivery, _m in ready])
+
+            if not ready:
+                if not commit_point():
+                    return BatchOutcome(status="busy", sent=state.sent, failed=state.failed, in_doubt=in_doubt)
+                continue
             try:
-                message = offer_email(delivery=delivery, offer=offer)
-                message.message()  # builds the headers: a bad one fails this email now, before the server sees it
-            except EmailSuppressed:
-                # Suppressed since the audience was resolved (a bounce arrived meanwhile): nothing goes out.
-                OfferDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-                    status=DeliveryStatus.SKIPPED, error=SUPPRESSED_ERROR
+                failure = _chunk_send(
+                    ready, connection=connection, smtp=smtp if staged else None, commit_point=commit_point, state=state
                 )
-                continue
-            except ValueError as error:  # BadHeaderError and other refusals of the email package
-                # Nothing reached the server, so this is a plain failure, shown in the send's "Failed" count;
-                # letting it escape would leave the batch "sending" until its lease ran out, then fail again.
-                logger.warning("Offer batch %s: delivery %s could not be built: %s", batch.pk, delivery.pk, error)
-                _delivery_fail(delivery.pk, f"the email could not be built: {error}")
-                failed += 1
-                continue
-
-            def commit_point(delivery=delivery) -> bool:
-                """One commit per email: the previous email's "sent" and this one's "sending". From here a
-                crash leaves this email "in doubt", and it is never sent again."""
-                nonlocal accepted_last
-                with transaction.atomic():
-                    _delivery_mark_sent(accepted_last)
-                    accepted_last = None
-                    return bool(
-                        OfferDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-                            status=DeliveryStatus.SENDING
-                        )
-                    )
-
-            try:
-                if staged:
-                    send_staged(smtp, message, commit_point=commit_point)
-                elif not commit_point():
-                    continue
-                elif not connection.send_messages([message]):
-                    _delivery_fail(delivery.pk, "the mail backend sent nothing")
-                    failed += 1
-                    continue
             except ClaimLost:
-                logger.warning("Offer batch %s: delivery %s taken by another worker; stopping.", batch.pk, delivery.pk)
-                return BatchOutcome(status="busy", sent=sent, failed=failed, in_doubt=in_doubt)
-            except RECIPIENT_REFUSALS as error:
-                _delivery_fail(delivery.pk, str(error))
-                failed += 1
-                continue
-            except InDoubt as error:
-                failure = error  # stays "sending": the next claim records it in doubt
+                logger.warning("Offer batch %s: lease lost to another worker; stopping here.", batch.pk)
+                return BatchOutcome(status="busy", sent=state.sent, failed=state.failed, in_doubt=in_doubt)
+            if failure is not None:
                 break
-            except (smtplib.SMTPException, OSError) as error:
-                # No 250 for this message: the server did not take it, so it may be sent again later.
-                OfferDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING).update(
-                    status=DeliveryStatus.PENDING
-                )
-                failure = error
-                break
-            accepted_last = delivery
-            sent += 1
-        _delivery_mark_sent(accepted_last)
+        with transaction.atomic():
+            _chunk_record(state)
     finally:
         # The messages were accepted or not before this; a failed QUIT changes nothing.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
-    outcome = _batch_finish(batch.pk, token, failure=failure, sent=sent, failed=failed, in_doubt=in_doubt)
+    outcome = _batch_finish(batch.pk, token, failure=failure, sent=state.sent, failed=state.failed, in_doubt=in_doubt)
     if outcome.status == "retry":
         raise BatchRetry(str(failure))
     return outcome
 
 
-def _delivery_mark_sent(delivery: OfferDelivery | None) -> None:
-    if delivery is not None:
-        OfferDelivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.SENT, sent_at=timezone.now(), message_id=delivery_message_id(delivery)
+@dataclass
+class _ChunkState:
+    """What the server accepted or refused since the last commit point, recorded at the next one."""
+
+    accepted: list[OfferDelivery] = field(default_factory=list)
+    failures: list[tuple[int, str]] = field(default_factory=list)  # (delivery id, error)
+    skipped: list[int] = field(default_factory=list)
+    back_to_pending: list[int] = field(default_factory=list)
+    sent: int = 0
+    failed: int = 0
+
+
+def _chunk_prepare(chunk, *, renderer: OfferEmailRenderer, state: _ChunkState, batch_id: int, staged: bool) -> list:
+    """Each email of the chunk built before anything reaches the server: [(delivery, envelope or message)]."""
+    ready = []
+    for delivery in chunk:
+        try:
+            # Serialised now (a bad header fails this email alone, before the server sees it), and only once.
+            if staged:
+                ready.append((delivery, renderer.envelope_for(delivery)))
+            else:
+                message = renderer.email_for(delivery)
+                message.message()
+                ready.append((delivery, message))
+        except EmailSuppressed:
+            # Suppressed since the audience was resolved (a bounce arrived meanwhile): nothing goes out.
+            state.skipped.append(delivery.pk)
+        except ValueError as error:  # BadHeaderError and other refusals of the email package
+            # Nothing reached the server, so this is a plain failure, shown in the send's "Failed" count;
+            # letting it escape would leave the batch "sending" until its lease ran out, then fail again.
+            logger.warning("Offer batch %s: delivery %s could not be built: %s", batch_id, delivery.pk, error)
+            state.failures.append((delivery.pk, f"the email could not be built: {error}"))
+            state.failed += 1
+    return ready
+
+
+def _chunk_send(ready, *, connection, smtp, commit_point, state: _ChunkState) -> Exception | None:
+    """Hand the chunk's emails to the server; the failure that stopped it, if any. Raises ClaimLost."""
+    for index, (delivery, outgoing) in enumerate(ready):
+        point = commit_point if index == 0 else None
+        try:
+            if smtp is not None:
+                send_staged(smtp, outgoing, commit_point=point)
+            else:
+                if point is not None and not point():
+                    raise ClaimLost
+                if not connection.send_messages([outgoing]):
+                    state.failures.append((delivery.pk, "the mail backend sent nothing"))
+                    state.failed += 1
+                    continue
+        except ClaimLost:
+            raise
+        except RECIPIENT_REFUSALS as error:
+            state.failures.append((delivery.pk, str(error)))
+            state.failed += 1
+            continue
+        except InDoubt as error:
+            # This one stays "sending" (the next claim records it in doubt); the rest was never handed over.
+            state.back_to_pending.extend(other.pk for other, _m in ready[index + 1 :])
+            return error
+        except (smtplib.SMTPException, OSError) as error:
+            # No 250 for this message: the server did not take it (nor the rest), so they may be sent again.
+            state.back_to_pending.extend(other.pk for other, _m in ready[index:])
+            return error
+        state.accepted.append(delivery)
+        state.sent += 1
+    return None
+
+
+def _chunk_commit(batch_id: int, token: str, *, state: _ChunkState, sending: list[OfferDelivery]) -> bool:
+    """The commit point: False when this worker no longer holds the batch (then nothing of the chunk is sent)."""
+    with transaction.atomic():
+        held = _lease_renew(batch_id, token)  # also locks the batch row: no claim can pass it meanwhile
+        _chunk_record(state)
+        if not held:
+            return False
+        ids = [delivery.pk for delivery in sending]
+        try:
+            with transaction.atomic():
+                marked = OfferDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
+                    status=DeliveryStatus.SENDING
+                )
+                if marked != len(ids):
+                    raise _ChunkTaken
+        except _ChunkTaken:  # another worker moved one of them: send none of the chunk, mark none of it
+            logger.warning("Offer batch %s: deliveries of a chunk were taken by another worker.", batch_id)
+            return False
+        return True
+
+
+class _ChunkTaken(Exception):
+    pass
+
+
+def _chunk_record(state: _ChunkState) -> None:
+    """The outcome since the last commit point: "sent" with each Message-ID in one statement, and the rest."""
+    _deliveries_mark_sent(state.accepted)
+    for delivery_id, error in state.failures:
+        _delivery_fail(delivery_id, error)
+    if state.skipped:
+        OfferDelivery.objects.filter(pk__in=state.skipped, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SKIPPED, error=SUPPRESSED_ERROR
+        )
+    if state.back_to_pending:
+        OfferDelivery.objects.filter(pk__in=state.back_to_pending, status=DeliveryStatus.SENDING).update(
+            status=DeliveryStatus.PENDING
+        )
+    state.accepted, state.failures, state.skipped, state.back_to_pending = [], [], [], []
+
+
+def _deliveries_mark_sent(deliveries: list[OfferDelivery]) -> None:
+    if deliveries:
+        OfferDelivery.objects.filter(pk__in=[delivery.pk for delivery in deliveries]).update(
+            status=DeliveryStatus.SENT,
+            sent_at=timezone.now(),
+            message_id=Case(
+                *(When(pk=delivery.pk, then=Value(delivery_message_id(delivery))) for delivery in deliveries),
+                output_field=CharField(),
+            ),
         )
 
 

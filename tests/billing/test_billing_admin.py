@@ -112,10 +112,41 @@ def test_cancel_at_period_end_action_updates_stripe_and_the_mirror_and_is_audite
     assert action.note == "Member asked by email"
 
 
+def cancel_now_confirmed(staff_client, subscription, *, follow: bool = False):
+    data = {
+        "action": "cancel_now",
+        ACTION_CHECKBOX_NAME: [subscription.pk],
+        "confirm": "yes",
+        "note": "Chargeback filed",
+    }
+    return staff_client.post(reverse("admin:billing_subscription_changelist"), data, follow=follow)
+
+
+def test_cancel_now_asks_for_confirmation_and_a_note_before_anything_changes(staff_client, members, stripe_emulator):
+    subscription = newest_subscription(members["ada"])
+    sent = len(stripe_emulator.requests)
+
+    asked = run_action(staff_client, "admin:billing_subscription_changelist", "cancel_now", [subscription])
+    without_note = staff_client.post(
+        reverse("admin:billing_subscription_changelist"),
+        {"action": "cancel_now", ACTION_CHECKBOX_NAME: [subscription.pk], "confirm": "yes", "note": ""},
+    )
+
+    assert asked.status_code == 200 and without_note.status_code == 200
+    html = asked.content.decode()
+    assert "loses access at once" in html and members["ada"].user.email in html
+    assert "access until" not in html  # that line belongs to a period-end cancel
+    assert without_note.context["form"].errors["note"]
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ACTIVE
+    assert len(stripe_emulator.requests) == sent
+    assert not StaffAction.objects.filter(action="cancel_now").exists()
+
+
 def test_cancel_now_action_ends_subscription_and_access_and_is_audited(staff, staff_client, members, stripe_emulator):
     subscription = newest_subscription(members["ada"])
 
-    run_action(staff_client, "admin:billing_subscription_changelist", "cancel_now", [subscription])
+    cancel_now_confirmed(staff_client, subscription)
 
     subscription.refresh_from_db()
     members["ada"].refresh_from_db()
@@ -127,15 +158,14 @@ def test_cancel_now_action_ends_subscription_and_access_and_is_audited(staff, st
     assert (action.actor, action.target) == (staff, subscription.stripe_subscription_id)
     assert action.before == {"status": "active", "cancel_at_period_end": False}
     assert action.after == {"status": "canceled", "cancel_at_period_end": False}
+    assert action.note == "Chargeback filed"
 
 
 def test_cancel_now_on_an_already_canceled_subscription_reports_an_error_and_records_nothing(staff_client, members):
     subscription = newest_subscription(members["ada"])
-    run_action(staff_client, "admin:billing_subscription_changelist", "cancel_now", [subscription], follow=True)
+    cancel_now_confirmed(staff_client, subscription, follow=True)
 
-    response = run_action(
-        staff_client, "admin:billing_subscription_changelist", "cancel_now", [subscription], follow=True
-    )
+    response = cancel_now_confirmed(staff_client, subscription, follow=True)
 
     messages = [str(message) for message in response.context["messages"]]
     assert messages == [f"{subscription}: This membership has no running subscription."]

@@ -85,3 +85,33 @@ def test_admin_search_finds_memberships_by_email(staff_client):
     MembershipFactory(user=UserFactory(email="findme@example.com"), club=ClubFactory())
     response = client.get(reverse("admin:clubs_membership_changelist"), {"q": "findme"})
     assert "findme@example.com" in response.content.decode()
+
+
+def test_staff_export_selected_memberships_as_csv_audited(staff_client, club):
+    import csv
+    import io
+
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from core.models import StaffAction
+
+    client, staff = staff_client
+    ada = MembershipFactory(club=club, user=UserFactory(email="ada@example.com", display_name="Ada"))
+    MembershipFactory(club=club, user=UserFactory(email="left-out@example.com"))
+
+    response = client.post(
+        reverse("admin:clubs_membership_changelist"), {"action": "export_csv", ACTION_CHECKBOX_NAME: [ada.pk]}
+    )
+
+    header, *rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert header[:4] == ["user__email", "user__display_name", "club__slug", "plan__name"]
+    assert [row[:3] for row in rows] == [["ada@example.com", "Ada", club.slug]]
+    action = StaffAction.objects.get(action="export_csv")
+    assert (action.actor, action.after) == (staff, {"rows": 1})
+
+
+def test_roster_links_to_member_import_and_export(actor_client, club):
+    client, _leader = actor_client("leader")
+    html = client.get(reverse("clubs:club-roster", args=[club.slug])).content.decode()
+    assert f'href="{reverse("imports:import-start", args=[club.slug])}"' in html
+    assert f'href="{reverse("imports:member-export", args=[club.slug])}"' in html

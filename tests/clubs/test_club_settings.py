@@ -34,7 +34,7 @@ def test_leader_saves_email_branding_audited_and_the_next_email_carries_it(actor
     action = StaffAction.objects.get(action="club_email_settings")
     assert action.actor == leader
     assert action.before["brand_colour"] == ""
-    assert action.after == VALID
+    assert action.after == {**VALID, "offer_double_opt_in": False}
 
     branding = branding_for(club)
     recipient = emails.Recipient(email="member@example.org", language="en")
@@ -82,3 +82,17 @@ def test_member_menu_has_no_club_settings_link(actor_client, club):
     client, _member = actor_client("member")
     page = client.get(reverse("clubs:club-home", args=[club.slug])).content.decode()
     assert settings_url(club) not in page
+
+
+def test_leader_turns_on_double_opt_in_for_offer_emails_audited(actor_client, club):
+    client, _leader = actor_client("leader")
+    response = client.post(settings_url(club), {**VALID, "offer_double_opt_in": "on"})
+    assert response.status_code == 302
+    club.refresh_from_db()
+    assert club.offer_double_opt_in is True
+    action = StaffAction.objects.get(action="club_email_settings")
+    assert (action.before["offer_double_opt_in"], action.after["offer_double_opt_in"]) == (False, True)
+
+    client.post(settings_url(club), VALID)  # an unticked box turns it off again
+    club.refresh_from_db()
+    assert club.offer_double_opt_in is False

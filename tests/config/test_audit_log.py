@@ -48,7 +48,7 @@ def test_plan_price_changed_through_the_club_inline_is_recorded(client, staff, c
     url = reverse("admin:clubs_club_change", args=[club.pk])
     data = admin_form_data(client.get(url))
     index = next(key for key, value in data.items() if key.endswith("-id") and value == str(monthly.pk)).split("-")[1]
-    data[f"plans-{index}-price_minor"] = "600"
+    data[f"plans-{index}-price_minor"] = "6.00"  # typed in dollars: $6.00 is 600 minor units
     assert client.post(url, data).status_code == 302
     action = StaffAction.objects.get(action="change plan")
     assert action.before == {"price_minor": 500} and action.after == {"price_minor": 600}
@@ -62,7 +62,7 @@ def test_plan_added_and_deleted_in_plan_admin_are_recorded(client, staff, club):
         "name": "Weekly",
         "interval": "week",
         "interval_count": "1",
-        "price_minor": "200",
+        "price_minor": "2.00",
         "currency": "USD",
         "trial_days": "0",
         "order": "5",

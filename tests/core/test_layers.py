@@ -11,9 +11,11 @@ LEVELS = [
     {"core"},
     {"members"},
     {"clubs"},
+    {"notifications"},
     {"events", "feed", "billing"},
     {"offers", "automations"},
     {"analytics"},
+    {"privacy"},
     {"devtools"},
     {"config"},
 ]

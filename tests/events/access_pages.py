@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from events.models import EventOccurrence
 from tests.access import LEADERS_ONLY, LOGIN, MEMBER_AREA, Page, everyone, signed_in
-from tests.events.factories import CalendarFeedTokenFactory, EventOccurrenceFactory
+from tests.events.factories import CalendarFeedTokenFactory, EventOccurrenceFactory, occurrence_with_cover
 from tests.factories import MembershipFactory
 
 
@@ -66,6 +66,13 @@ PAGES = [
     ),
     Page("series-edit", series_url("series-edit"), LEADERS_ONLY),
     Page("series-cancel", series_url("series-cancel"), LEADERS_ONLY),
+    # The cover image is member content, like the event page it heads.
+    Page(
+        "event-cover",
+        lambda club: reverse("events:event-cover", args=[club.slug, occurrence_with_cover(club).series_id]),
+        MEMBER_AREA,
+    ),
+    Page("event-cover-missing", series_url("event-cover"), {**MEMBER_AREA, "member": 404, "leader": 404, "staff": 404}),
     Page("member-attendance", member_attendance_url, LEADERS_ONLY),
     Page("my-attendance", lambda club: reverse("events:my-attendance"), signed_in(200)),
     Page("calendar-settings", lambda club: reverse("events:calendar-settings"), signed_in(200)),

@@ -67,3 +67,23 @@ class CalendarFeedTokenFactory(factory.django.DjangoModelFactory):
         model = CalendarFeedToken
 
     user = factory.SubFactory(UserFactory)
+
+
+def cover_upload(name: str = "cover.png", size: tuple[int, int] = (320, 180)):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "orange").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def occurrence_with_cover(club) -> EventOccurrence:
+    """An event whose series has a cover image, stored by the service (the one image pipeline)."""
+    from events.services.schedule import series_cover_set
+
+    occurrence = EventOccurrenceFactory(club=club)
+    series_cover_set(series=occurrence.series, cover=cover_upload())
+    return occurrence

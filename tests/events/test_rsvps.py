@@ -1,6 +1,7 @@
 """RSVPs: seats, the waitlist and its promotion, the deadline, and the race for the last seat."""
 
 import threading
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -90,12 +91,17 @@ def test_raising_the_capacity_promotes_the_waitlist(club, django_capture_on_comm
     occurrence = EventOccurrenceFactory(club=club, capacity=1)
     answer(occurrence, member_of(club))
     waiting = answer(occurrence, member_of(club))
-    local = timezone.localtime(occurrence.starts_at, timezone=timezone.get_fixed_timezone(0))
+    local = occurrence.starts_at.astimezone(zoneinfo.ZoneInfo(occurrence.series.time_zone))
     with django_capture_on_commit_callbacks(execute=True):
+        # Only the capacity changes (same time and place), so no change notice goes with the promotion.
         occurrence_update(
             occurrence=occurrence,
-            details=EventDetailsInput(title=occurrence.title, place="Hall", capacity=5),
-            timing=EventTimingInput(start_date=local.date(), start_time=local.time(), end_time=local.time()),
+            details=EventDetailsInput(
+                title=occurrence.title, place=occurrence.place, online_url=occurrence.online_url, capacity=5
+            ),
+            timing=EventTimingInput(
+                start_date=local.date(), start_time=local.time(), end_time=(local + timedelta(hours=1)).time()
+            ),
         )
     waiting.refresh_from_db()
     assert waiting.status == RsvpStatus.GOING

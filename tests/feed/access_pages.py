@@ -5,11 +5,22 @@ Member-only: people without access to the member area get 404 for every post, co
 member profile invite non-members to join, like club home. Leaders of another club are nobody here.
 """
 
+import io
+
 from django.urls import reverse
 
-from feed.models import Achievement, Comment
+from feed.models import Achievement, Announcement, Comment
 from tests.access import LOGIN, MFA_SETUP, Page, club_detail, everyone, signed_in
-from tests.feed.factories import AchievementFactory, CommentFactory, achievement_with_photo, member_of
+from tests.feed.factories import (
+    AchievementFactory,
+    AnnouncementCommentFactory,
+    AnnouncementFactory,
+    CommentFactory,
+    achievement_with_photo,
+    image_bytes,
+    leader_of,
+    member_of,
+)
 
 INSIDE = ("member", "leader", "staff")  # roles that may enter the club's member area
 # Staff without two-factor would enter only by staff powers: they are sent to set it up first.
@@ -61,7 +72,106 @@ def photo_url(size: str):
     return lambda club: reverse("feed:achievement-photo", args=[club.slug, achievement_with_photo(club=club).pk, size])
 
 
+def _announcement(club, **fields) -> Announcement:
+    return AnnouncementFactory(club=club, author=leader_of(club), comments_enabled=True, **fields)
+
+
+def _announcement_with_image(club) -> Announcement:
+    """Through the service, so the image is stored as in production (two re-encoded copies, private)."""
+    from feed import services
+
+    return services.announcement_create(
+        club=club, author=leader_of(club), title="With a picture", text="Look", image=io.BytesIO(image_bytes())
+    )
+
+
+def _latest_announcement_url(club) -> str:
+    return Announcement.objects.filter(club=club).latest("pk").get_absolute_url()
+
+
+def announcement_url(name: str, *extra, make=_announcement):
+    return lambda club: reverse(f"feed:{name}", args=[club.slug, make(club).pk, *extra])
+
+
+def announcement_comment_url(name: str):
+    def url(club) -> str:
+        comment = AnnouncementCommentFactory(announcement=_announcement(club), author=member_of(club))
+        return reverse(f"feed:{name}", args=[club.slug, comment.pk])
+
+    return url
+
+
+# Announcements: everyone inside reads and comments; only leaders (and staff) post, edit, pin, email, delete.
+ANNOUNCEMENT_PAGES = [
+    Page("announcement-list", lambda club: reverse("feed:announcement-list", args=[club.slug]), invite_to_join(200)),
+    Page(
+        "announcement-create",
+        lambda club: reverse("feed:announcement-create", args=[club.slug]),
+        member_area(200, leaders_only=200),
+    ),
+    # Posted empty: the form again saying why (200), nothing created; members get 404.
+    Page(
+        "announcement-create-post",
+        lambda club: reverse("feed:announcement-create", args=[club.slug]),
+        member_area(200, leaders_only=200),
+        method="post",
+    ),
+    Page("announcement-detail", announcement_url("announcement-detail"), member_area(200)),
+    Page("announcement-edit", announcement_url("announcement-edit"), member_area(200, leaders_only=200)),
+    Page(
+        # Without confirm=yes the POST shows the confirm page and deletes nothing.
+        "announcement-delete",
+        announcement_url("announcement-delete"),
+        member_area(200, leaders_only=200),
+        method="post",
+    ),
+    Page(
+        "announcement-pin",
+        announcement_url("announcement-pin"),
+        member_area(200, leaders_only=_latest_announcement_url),
+        method="post",
+    ),
+    Page(
+        "announcement-email",
+        announcement_url("announcement-email"),
+        member_area(200, leaders_only=_latest_announcement_url),
+        method="post",
+    ),
+    Page(
+        "announcement-image",
+        announcement_url("announcement-image", "small", make=_announcement_with_image),
+        {**everyone(404), **dict.fromkeys(INSIDE, 200), **NEEDS_MFA},
+    ),
+    Page(
+        "announcement-image-full",
+        announcement_url("announcement-image", "full", make=_announcement_with_image),
+        {**everyone(404), **dict.fromkeys(INSIDE, 200), **NEEDS_MFA},
+    ),
+    Page(
+        # Posted empty: the announcement's page again with the form saying why.
+        "announcement-comment-create",
+        announcement_url("announcement-comment-create"),
+        member_area(200),
+        method="post",
+    ),
+    Page(
+        # Only the author or a leader; nobody in the matrix wrote it. Leaders get the confirm page.
+        "announcement-comment-delete",
+        announcement_comment_url("announcement-comment-delete"),
+        member_area(200, leaders_only=200),
+        method="post",
+    ),
+    Page("announcement-comment-report", announcement_comment_url("announcement-comment-report"), member_area(200)),
+    Page(
+        "announcement-comment-moderate",
+        announcement_comment_url("announcement-comment-moderate"),
+        member_area(200, leaders_only=_latest_announcement_url),
+        method="post",
+    ),
+]
+
 PAGES = [
+    *ANNOUNCEMENT_PAGES,
     Page("feed", feed_url, invite_to_join(200)),
     Page(
         "member-profile",

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from feed import services
-from feed.models import Achievement, Cheer, Comment, Report
+from feed.models import Achievement, Announcement, AnnouncementComment, Cheer, Comment, Report
 from tests.factories import ClubFactory, MembershipFactory, UserFactory
 
 
@@ -74,3 +74,30 @@ class ReportFactory(factory.django.DjangoModelFactory):
     achievement = factory.SubFactory(AchievementFactory)
     reporter = factory.SubFactory(UserFactory)
     reason = "Not kind"
+
+
+def leader_of(club, **user_fields):
+    """A leader of ``club`` (without a membership, as the demo's leaders are)."""
+    user = UserFactory(**user_fields)
+    club.leaders.add(user)
+    return user
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    club = factory.SubFactory(ClubFactory)
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Club news {n + 1}")
+    text = "The park run moves to Saturday."
+    comments_enabled = True
+
+
+class AnnouncementCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AnnouncementComment
+
+    announcement = factory.SubFactory(AnnouncementFactory)
+    author = factory.SubFactory(UserFactory)
+    text = "See you there!"

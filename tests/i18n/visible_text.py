@@ -28,6 +28,17 @@ ALLOWED_WORDS = frozenset(
         "URL",
         "Message-ID",
         "HTML",
+        # Platforms a club moves from, the map service, and the formats of an import or a data export.
+        "Ghost",
+        "Patreon",
+        "Memberful",
+        "OpenStreetMap",
+        "ZIP",
+        "JSON",
+        "UTF",
+        "Windows",
+        "http",
+        "https",
     ]
 )
 

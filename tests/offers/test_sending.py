@@ -174,6 +174,7 @@ def test_worker_killed_mid_batch_then_reconciled_sends_the_rest_and_never_repeat
     offer, leader, make_members, settings, django_capture_on_commit_callbacks
 ):
     members = make_members(5)
+    settings.OFFER_SEND_CHUNK_SIZE = 1  # a commit point per email: only the email in flight is in doubt
     settings.EMAIL_BACKEND = "tests.offers.backends.KilledAfterAcceptBackend"
     backends.KilledAfterAcceptBackend.accepted = 0
     backends.KilledAfterAcceptBackend.kill_after = 3  # the server took #3, then the worker died
@@ -199,6 +200,113 @@ def test_worker_killed_mid_batch_then_reconciled_sends_the_rest_and_never_repeat
     assert OfferDelivery.objects.filter(status=DeliveryStatus.SENT).count() == 4
     batch.refresh_from_db()
     assert (batch.status, batch.attempts) == (BatchStatus.SENT, 2)
+
+
+def test_worker_killed_mid_chunk_leaves_at_most_that_chunk_in_doubt_and_nobody_twice(
+    offer, leader, make_members, settings, django_capture_on_commit_callbacks
+):
+    members = make_members(10)  # one batch, chunks of 4: [0-3] [4-7] [8-9]
+    settings.OFFER_SEND_CHUNK_SIZE = 4
+    settings.EMAIL_BACKEND = "tests.offers.backends.KilledAfterAcceptBackend"
+    backends.KilledAfterAcceptBackend.accepted = 0
+    backends.KilledAfterAcceptBackend.kill_after = 6  # the server took #6 (the 2nd of chunk 2), then SIGKILL
+
+    with pytest.raises(backends.WorkerKilled):
+        send(offer, leader, django_capture_on_commit_callbacks)
+
+    # Chunk 1 was recorded sent at chunk 2's commit point; chunk 2 is "sending"; chunk 3 never started.
+    status = dict(OfferDelivery.objects.values_list("user_id", "status"))
+    assert [status[member.pk] for member in members] == [DeliveryStatus.SENT] * 4 + [DeliveryStatus.SENDING] * 4 + [
+        DeliveryStatus.PENDING
+    ] * 2
+    DeliveryBatch.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_sends_reconcile()
+
+    # Independent reference: members 1-6 got it before the kill, 9-10 after; 7-8 are in doubt, never resent.
+    expected = Counter({member.email: 1 for member in members[:6] + members[8:]})
+    assert recipients_count() == expected
+    in_doubt = set(OfferDelivery.objects.filter(error=IN_DOUBT).values_list("user_id", flat=True))
+    assert in_doubt == {member.pk for member in members[4:8]}  # the whole chunk, even the two the server took
+    assert OfferDelivery.objects.filter(status=DeliveryStatus.SENT).count() == 6
+    assert DeliveryBatch.objects.get().status == BatchStatus.SENT
+
+
+def test_chunk_commit_records_each_chunks_message_ids_in_one_statement(
+    offer, leader, make_members, settings, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from offers.services.sending import offer_send_resolve
+
+    make_members(10)
+    settings.OFFER_SEND_CHUNK_SIZE = 4
+    settings.EMAIL_MESSAGE_ID_DOMAIN = "mail.example.org"
+    with django_capture_on_commit_callbacks(execute=False):
+        offer_send_resolve(send_id=offer_send_start(offer=offer, actor=leader).pk)
+    batch = DeliveryBatch.objects.get()
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = offer_batch_send(batch_id=batch.pk)
+
+    assert (outcome.status, outcome.sent) == (BatchStatus.SENT, 10)
+    updates = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
+    recording = [sql for sql in updates if '"message_id"' in sql]
+    assert len(recording) == 3  # one per chunk (4 + 4 + 2), not one per email
+    marking = [sql for sql in updates if "SET \"status\" = 'sending'" in sql and '"offers_offerdelivery"' in sql]
+    assert len(marking) == 3
+    # Per chunk: the lease, "sent", "sending"; then the claim's and the finish's own (batch, send, in doubt).
+    assert len(updates) <= 3 * 3 + 6
+    for delivery in OfferDelivery.objects.all():
+        assert delivery.message_id == f"<offer-{offer.pk}.delivery-{delivery.pk}@mail.example.org>"
+        assert delivery.status == DeliveryStatus.SENT and delivery.sent_at is not None
+    assert len(mail.outbox) == 10
+    assert {message.extra_headers["Message-ID"] for message in mail.outbox} == set(
+        OfferDelivery.objects.values_list("message_id", flat=True)
+    )
+
+
+def test_chunk_size_setting_defaults_to_the_measured_value(settings):
+    from config.settings import base
+
+    assert base.OFFER_SEND_CHUNK_SIZE == 100  # docs/benchmarks.md, "Chunk size"
+
+
+def test_a_suppressed_address_in_a_chunk_is_skipped_and_the_rest_of_the_chunk_sent(
+    offer, leader, make_members, settings, django_capture_on_commit_callbacks
+):
+    from members.models import EmailSuppression
+    from offers.services.sending import offer_send_resolve
+
+    members = make_members(5)
+    settings.OFFER_SEND_CHUNK_SIZE = 3
+    with django_capture_on_commit_callbacks(execute=False):
+        offer_send_resolve(send_id=offer_send_start(offer=offer, actor=leader).pk)
+    EmailSuppression.objects.create(email=members[1].email, reason="bounced")  # a bounce after resolving
+
+    outcome = offer_batch_send(batch_id=DeliveryBatch.objects.get().pk)
+
+    assert (outcome.status, outcome.sent) == (BatchStatus.SENT, 4)
+    assert recipients_count() == Counter({member.email: 1 for member in members if member != members[1]})
+    assert OfferDelivery.objects.get(user=members[1]).status == DeliveryStatus.SKIPPED
+
+
+def test_server_dropping_mid_chunk_requeues_the_rest_of_the_chunk_and_sends_each_once(
+    offer, leader, make_members, settings, django_capture_on_commit_callbacks
+):
+    members = make_members(6)
+    settings.OFFER_SEND_CHUNK_SIZE = 4
+    settings.EMAIL_BACKEND = "tests.offers.backends.FlakyBackend"
+    backends.FlakyBackend.drop_before = {members[2].email}  # the 3rd email of the first chunk: not accepted
+
+    send(offer, leader, django_capture_on_commit_callbacks)
+
+    assert sorted(recipients_count()) == sorted(member.email for member in members[:2])
+    assert OfferDelivery.objects.filter(status=DeliveryStatus.PENDING).count() == 4
+    assert not OfferDelivery.objects.filter(status=DeliveryStatus.SENDING).exists()
+    offer_batch_send(batch_id=DeliveryBatch.objects.get().pk)  # the retry
+    assert recipients_count() == Counter({member.email: 1 for member in members})
 
 
 def test_reconciler_requeues_batches_whose_broker_message_was_lost(
@@ -487,3 +595,42 @@ def test_segment_inactive_for_n_days(club, make_members):
     AttendanceFactory(occurrence=EventOccurrenceFactory(club=club, starts_in=timedelta(days=-60)), user=quiet)
     offer = OfferFactory(club=club, audience=Audience.INACTIVE, audience_days=30)
     assert audience_emails(offer) == {quiet.email}
+
+
+def test_results_page_shows_the_in_doubt_count_after_a_worker_killed_mid_chunk(
+    club, actor_client, make_members, settings, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    client, leader = actor_client("leader")
+    make_members(10)
+    offer = OfferFactory(club=club)
+    settings.OFFER_SEND_CHUNK_SIZE = 4
+    settings.EMAIL_BACKEND = "tests.offers.backends.KilledAfterAcceptBackend"
+    backends.KilledAfterAcceptBackend.accepted = 0
+    backends.KilledAfterAcceptBackend.kill_after = 6
+    with pytest.raises(backends.WorkerKilled):
+        send(offer, leader, django_capture_on_commit_callbacks)
+    DeliveryBatch.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_sends_reconcile()
+
+    url = reverse("offers:offer-progress", args=[club.slug, offer.pk])
+    partial = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-count="failed">4<' in partial and 'data-count="sent">6<' in partial
+    assert 'data-count="in-doubt"' in partial and "Of the failed, 4 emails are in doubt" in partial
+
+
+def test_results_page_says_nothing_of_doubt_when_nothing_is_in_doubt(
+    club, actor_client, make_members, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    client, leader = actor_client("leader")
+    make_members(2)
+    offer = OfferFactory(club=club)
+    send(offer, leader, django_capture_on_commit_callbacks)
+    partial = client.get(
+        reverse("offers:offer-progress", args=[club.slug, offer.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-count="sent">2<' in partial and "in-doubt" not in partial

@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from clubs.models import Club, Membership, MembershipStatus, Plan
+from clubs.consent import consent_set
+from clubs.models import Club, ConsentPurpose, ConsentSource, Membership, MembershipStatus, Plan
 from clubs.services import membership_request, membership_transition
 from devtools.demo.events import seed_events_demo
 from devtools.demo.feed import seed_feed_demo
@@ -128,6 +129,8 @@ class Command(BaseCommand):
         if Membership.objects.filter(user=user, club=club).exists():
             return
         membership = membership_request(user=user, club=club, plan=plan)
+        for purpose in ConsentPurpose.values:  # demo members said yes to offers and club emails when they joined
+            consent_set(user=user, club=club, purpose=purpose, given=True, source=ConsentSource.CHECKOUT)
         now = timezone.now()
         path = {
             MembershipStatus.PENDING: [],

@@ -394,7 +394,7 @@ def import_confirm(*, job: ImportJob, actor: User) -> ConfirmResult:
 
     Confirming an import twice (a double click) applies it once: the job is locked and marked done.
     """
-    job = ImportJob.objects.select_for_update().select_related("club").get(pk=job.pk)
+    job = ImportJob.objects.select_for_update(of=("self",)).select_related("club").get(pk=job.pk)
     result = ConfirmResult()
     if job.status not in (ImportStatus.PREVIEW, ImportStatus.APPLYING):
         return result
@@ -452,7 +452,9 @@ def import_invitation_send(*, row_id: int) -> bool:
     from clubs.emails import branding_for
     from members.emails import recipient_for
 
-    row = ImportRow.objects.select_for_update().select_related("user", "job__club").filter(pk=row_id).first()
+    row = (
+        ImportRow.objects.select_for_update(of=("self",)).select_related("user", "job__club").filter(pk=row_id).first()
+    )
     if row is None or row.invited_at is not None or row.user is None or row.applied_at is None:
         return False
     club, user = row.job.club, row.user

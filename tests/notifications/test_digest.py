@@ -68,7 +68,9 @@ def test_the_digest_email_parses_back_with_every_notification_and_link(club, mem
         subject = translation.ngettext(
             "Your daily digest: %(count)s new notification", "Your daily digest: %(count)s new notifications", 2
         ) % {"count": "۲"}
-    assert message["Subject"] == subject
+    # A long encoded subject may be folded onto the line after "Subject:"; the parsed value then starts with the
+    # fold's space, which mail clients drop too.
+    assert message["Subject"].lstrip() == subject
     assert message["X-Returnpath-Category"] == "notifications"
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content()

@@ -83,6 +83,8 @@ def test_newcomer_journey_on_the_embedded_broker_with_the_real_worker(stack, pag
     # Join the Monthly plan and pay in the demo checkout; access follows the webhook, which the worker handles.
     page.goto(url + "/clubs/healthy-and-happy/")
     page.get_by_role("link", name="Join — Monthly").click()
+    # The welcome email is club news: it comes only to a newcomer who agreed to it here (clubs/consent.py).
+    page.get_by_label("Send me club news and reminders by email.").check()
     page.get_by_role("button", name="Join", exact=True).click()
     expect(page).to_have_url(re.compile(r"/billing/demo-checkout/cs_test_\w+$"))
     page.get_by_role("button", name="Confirm demo payment").click()

@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
+# pytest-xdist: one worker per core, each test file on one worker (its fixtures and Redis keys stay together).
+# `make test PYTEST_ARGS=` runs in one process. The browser tests run in a second session: Playwright's sync API
+# keeps an event loop in a worker's thread, beside which Django refuses database work (exit 5: none selected).
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: run test install lint format check-deploy migrations messages clean
 
@@ -35,7 +39,8 @@ run: $(RUNTIME_STAMP)
 
 test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PYTEST_ARGS) -m "not browser"
+	$(BIN)/pytest $(PYTEST_ARGS) -m browser || [ $$? -eq 5 ]
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ def chart_data(dashboard: Dashboard) -> dict:
     days = sorted({row["day"] for row in dashboard.history})
     by_key = {(row["day"], row["currency"]): row for row in dashboard.history}
     members_per_day = [sum(by_key[(day, c)]["members"] for c in currencies if (day, c) in by_key) for day in days]
-    movements = [_("New"), _("Expansion"), _("Contraction"), _("Churned")]
+    movements = [_("New"), _("Expansion"), _("Contraction"), _("Churned"), _("Paused"), _("Resumed")]
     plan_mix = {}
     for item in dashboard.metrics.clubs:
         for share in item.plan_mix:
@@ -49,6 +49,8 @@ def chart_data(dashboard: Dashboard) -> dict:
                         _major(total.money.expansion, total.currency),
                         -_major(total.money.contraction, total.currency),
                         -_major(total.money.churned, total.currency),
+                        -_major(total.money.paused, total.currency),
+                        _major(total.money.resumed, total.currency),
                     ],
                 }
                 for total in dashboard.metrics.by_currency

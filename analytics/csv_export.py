@@ -33,9 +33,11 @@ def _number(value, decimals: int = 1) -> Decimal | str:
 
 def _summary(dashboard: Dashboard) -> Iterable[list]:
     yield [
-        "club", "currency", "members_at_start", "new_members", "members_at_end", "churned_members",
-        "retention_percent", "churn_percent", "over_12_months", "average_tenure_days", "on_longest_plan_percent",
-        "mrr_start", "mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churned", "mrr_end", "paying_members",
+        "club", "currency", "members_at_start", "new_members", "new_members_from_gifts", "members_at_end",
+        "churned_members", "retention_percent", "churn_percent", "paused_at_end", "paused_during_period",
+        "resumed_from_pause", "left_while_paused", "over_12_months", "average_tenure_days", "on_longest_plan_percent",
+        "mrr_start", "mrr_new", "mrr_expansion", "mrr_contraction", "mrr_churned", "mrr_paused", "mrr_resumed",
+        "mrr_end", "paying_members",
         "arpu", "ltv", "revenue_paid", "revenue_refunded", "nps", "nps_answers", "attendance_percent",
         "achievements_per_member", *(f"inactive_{days}_days" for days in INACTIVE_THRESHOLDS),
     ]  # fmt: skip
@@ -44,11 +46,12 @@ def _summary(dashboard: Dashboard) -> Iterable[list]:
         nps = dashboard.nps_per_club.get(item.club.pk)
         engagement = dashboard.engagement.get(item.club.pk)
         yield [
-            item.club.name, currency, members.start, members.new, members.end, members.churned,
-            _number(members.retention_rate), _number(members.churn_rate), members.loyal,
+            item.club.name, currency, members.start, members.new, members.new_from_gifts, members.end,
+            members.churned, _number(members.retention_rate), _number(members.churn_rate), members.paused_end,
+            members.paused_during, members.resumed, members.left_while_paused, members.loyal,
             _number(members.average_tenure_days), _number(members.longest_plan_share),
             *(_money(getattr(money, name), currency)
-              for name in ("mrr_start", "new", "expansion", "contraction", "churned", "mrr_end")),
+              for name in ("mrr_start", "new", "expansion", "contraction", "churned", "paused", "resumed", "mrr_end")),
             money.paying_end, _money(money.arpu, currency),
             _money(lifetime_value(money=money, members=members), currency),
             _money(money.revenue_paid, currency), _money(money.revenue_refunded, currency),

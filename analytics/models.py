@@ -63,7 +63,13 @@ class AccessRecord(models.Model):
     status history or its subscription's price changes; the newest row of a membership is open
     (``valid_to`` empty). ``has_access`` and ``access_until`` are ``MembershipQuerySet.with_access``
     evaluated on that state: access at ``T`` is ``has_access and (access_until is empty or T < access_until)``
-    (past due only until its grace end, complimentary only until ``complimentary_until``).
+    (past due only until its grace end, complimentary only until ``complimentary_until``), and not before
+    ``access_from`` when it is set (a pause in a club that gives paused members no access: access comes back
+    when the pause ends by its date, even if Stripe's resume event never arrives).
+
+    ``is_paused`` and ``paused_until`` are the subscription's pause (``Subscription.is_paused``) when the record
+    began: paused at ``T`` is ``is_paused and (paused_until is empty or T < paused_until)``. A paused member
+    pays nothing (zero MRR) and is never lost; whether they are a customer follows the access rule above.
     """
 
     membership = models.ForeignKey(
@@ -80,6 +86,9 @@ class AccessRecord(models.Model):
     plan = models.ForeignKey(
         "clubs.Plan", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("plan")
     )
+    access_from = models.DateTimeField(_("access resumes"), null=True, blank=True)
+    is_paused = models.BooleanField(_("paused"), default=False)
+    paused_until = models.DateTimeField(_("pause ends"), null=True, blank=True)
     # Running totals, so a figure at an instant reads one row per membership (no history walk):
     # the access time before ``valid_from`` (gaps between leaving and rejoining left out), and when the
     # unbroken access that this record continues began (empty without access).
@@ -101,6 +110,8 @@ class AccessRecord(models.Model):
         indexes = [
             models.Index(fields=["membership", "-valid_from"], name="analytics_access_newest"),
             models.Index(fields=["club", "valid_from"], name="analytics_access_club_from"),
+            # The few paused records, read by the dashboards' pause figures without scanning every record.
+            models.Index(fields=["club", "valid_from"], condition=Q(is_paused=True), name="analytics_access_paused"),
         ]
 
     def __str__(self) -> str:
@@ -108,10 +119,22 @@ class AccessRecord(models.Model):
 
     @property
     def is_paying(self) -> bool:
+        """Paying when the record began (a pause pays nothing until it ends: see ``paused_at``)."""
         return (
             not self.is_complimentary
+            and not self.is_paused
             and self.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
             and bool(self.monthly_amount_minor)
+        )
+
+    def paused_at(self, at) -> bool:
+        return self.is_paused and (self.paused_until is None or at < self.paused_until)
+
+    def access_at(self, at) -> bool:
+        return (
+            self.has_access
+            and (self.access_from is None or self.access_from <= at)
+            and (self.access_until is None or at < self.access_until)
         )
 
 
@@ -161,6 +184,10 @@ class MetricSnapshot(models.Model):
     # Invoices paid that day and refunds made that day (minor units), summed the same way by the dashboards.
     revenue_paid_minor = models.BigIntegerField(_("paid that day (minor units)"), null=True, blank=True)
     revenue_refunded_minor = models.BigIntegerField(_("refunded that day (minor units)"), null=True, blank=True)
+    # Members paused at the end of the day (collection paused, with or without access), and members new that day
+    # who came from a redeemed gift; empty on snapshots taken before they were counted.
+    paused_members = models.PositiveIntegerField(_("paused members"), null=True, blank=True)
+    gift_new_members = models.PositiveIntegerField(_("new members from gifts that day"), null=True, blank=True)
     taken_at = models.DateTimeField(_("taken"), auto_now=True)
 
     class Meta:

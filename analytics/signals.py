@@ -1,8 +1,8 @@
 """Keep the analytics history in step with clubs and billing without touching their code.
 
-billing rewrites a subscription's price in place on an upgrade, clubs a membership's status, plan and
-complimentary flags, billing an invoice's running refund total; remembering the loaded values at init
-and comparing after save costs no query unless something the figures need really changed.
+billing rewrites a subscription's price in place on an upgrade and its pause (``pause_collection``), clubs a
+membership's status, plan and complimentary flags, billing an invoice's running refund total; remembering the
+loaded values at init and comparing after save costs no query unless something the figures need really changed.
 """
 
 from django.db.models.signals import post_init, post_save
@@ -12,10 +12,11 @@ from django.utils import timezone
 from analytics.models import SubscriptionPriceChange
 from analytics.services.history import access_record, refund_record
 from analytics.services.ledger import subscription_price_record
-from billing.models import Invoice, Subscription
+from billing.models import TERMINAL_SUBSCRIPTION_STATUSES, Invoice, Subscription
 from clubs.models import Membership, MembershipStatusChange
 
 PRICE_FIELDS = ("stripe_price_id", "amount_minor", "currency")
+PAUSE_FIELDS = ("pause_behavior", "pause_resumes_at")
 MEMBERSHIP_FIELDS = ("status", "grace_period_ends_at", "is_complimentary", "complimentary_until", "plan_id")
 UNKNOWN = object()  # loaded without the fields compared (.only()): never worth a query to find out
 
@@ -35,6 +36,29 @@ def _loaded(instance, fields: tuple[str, ...]):
 @receiver(post_init, sender=Subscription)
 def remember_loaded_price(sender, instance: Subscription, **kwargs) -> None:
     instance._analytics_loaded_price = _loaded(instance, PRICE_FIELDS)
+    instance._analytics_loaded_pause = _loaded(instance, PAUSE_FIELDS)
+
+
+@receiver(post_save, sender=Subscription)
+def record_pause_change(sender, instance: Subscription, created: bool, raw: bool = False, **kwargs) -> None:
+    """A pause begun, ended early, or its end date moved: the membership's access and paying state from now.
+
+    A pause that ends by its date needs no record (the record carries ``paused_until``). A subscription that
+    ended is left to the membership's status change, which is recorded when it is written: recording here
+    first would put a moment "resumed" before "left while paused".
+    """
+    if raw:
+        return
+    loaded = getattr(instance, "_analytics_loaded_pause", None)
+    current = _key(instance, PAUSE_FIELDS)
+    instance._analytics_loaded_pause = current
+    if loaded is UNKNOWN or (created and not instance.pause_behavior) or loaded == current:
+        return
+    if instance.status in TERMINAL_SUBSCRIPTION_STATUSES:
+        return
+    membership = Membership.objects.filter(pk=instance.membership_id).first()
+    if membership is not None:
+        access_record(membership=membership, at=timezone.now())
 
 
 @receiver(post_save, sender=Subscription)

@@ -127,6 +127,6 @@ def nps_answer(request, token):
         except AnalyticsError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, _("Thank you! Your answer helps %(club)s.") % {"club": survey.club.name})
+            messages.success(request, _("Thank you! Your answer helps %(club)s.") % {"club": survey.club.local_name})
         return redirect("analytics:nps-answer", token=token)
     return render(request, "analytics/nps_answer.html", {"survey": survey, "form": form, "answered": answered})

@@ -108,7 +108,7 @@ def gift_redeem(request, token):
         messages.success(
             request,
             _("Enjoy %(club)s: your gift gives you access until %(date)s.")
-            % {"club": gift.club.name, "date": format_date(gift.access_until)},
+            % {"club": gift.club.local_name, "date": format_date(gift.access_until)},
         )
         return redirect("clubs:club-home", slug=gift.club.slug)
     return render(request, "billing/gift_redeem.html", {"gift": gift, "club": gift.club})

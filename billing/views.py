@@ -14,6 +14,7 @@ from billing.selectors import member_billing
 from billing.services import subscriptions as subscription_services
 from clubs import selectors as club_selectors
 from clubs.consent import consent_set
+from clubs.membership_pause import memberships_with_pause
 from clubs.models import ConsentPurpose, ConsentSource, Membership, Plan
 from clubs.permissions import club_viewer
 from clubs.pricing import plan_pricing
@@ -22,9 +23,14 @@ from core.exceptions import DomainError
 
 
 def _own_membership(request, slug) -> Membership:
-    """The signed-in member's membership of this club, or 404 (no billing page without one)."""
+    """The signed-in member's membership of this club, or 404 (no billing page without one).
+
+    It carries its pause (``is_paused_now``, ``paused_until``) for the status badge, in the same query.
+    """
     club = request.club
-    membership = Membership.objects.select_related("club", "plan").filter(user=request.user, club=club).first()
+    membership = memberships_with_pause(
+        Membership.objects.select_related("club", "plan").filter(user=request.user, club=club)
+    ).first()
     if membership is None:
         raise Http404
     return membership
@@ -74,7 +80,7 @@ def club_join(request, slug, plan_id):
     club = club_selectors.club_with_active_plans(club=request.club)
     plan = get_object_or_404(Plan, pk=plan_id, club=club, is_active=True)
     if club_viewer(user=request.user, club=club).has_member_access:
-        messages.info(request, _("You are already a member of %(club)s.") % {"club": club.name})
+        messages.info(request, _("You are already a member of %(club)s.") % {"club": club.local_name})
         return redirect("clubs:club-home", slug=club.slug)
     if request.method == "POST":
         try:
@@ -167,7 +173,7 @@ def plan_switch(request, slug, plan_id):
         except DomainError as error:
             messages.error(request, str(error))
             return redirect("billing:club-billing", slug=slug)
-        messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": plan.name})
+        messages.success(request, _("You are now on the %(plan)s plan.") % {"plan": plan.local_name})
         return redirect("billing:club-billing", slug=slug)
     try:
         preview = subscription_services.subscription_switch_preview(membership=membership, plan=plan)

@@ -3,15 +3,18 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from clubs.exceptions import MembershipError
-from clubs.forms import ClubAdminForm
+from clubs.forms import CLUB_TRANSLATION_FIELD_NAMES, PLAN_TRANSLATION_FIELD_NAMES, ClubAdminForm, PlanAdminForm
+from clubs.membership_pause import memberships_with_pause
 from clubs.models import Club, Membership, MembershipStatusChange, Plan
 from clubs.services import membership_end_complimentary, membership_grant_complimentary, membership_transition
 from core.admin import CsvExportMixin, MoneyAdminMixin, StaffAuditMixin
 from core.audit import staff_action_record
 from core.dates import date_bounds_apply
+from core.formatting import format_date
 from members.images import delete_replaced_file_on_commit
 from members.models import User
 
@@ -20,6 +23,7 @@ PLAN_PRICE_HELP = {"price_minor": _("In the currency's units: 5.00 is $5.00.")}
 
 class PlanInline(MoneyAdminMixin, admin.TabularInline):
     model = Plan
+    form = PlanAdminForm
     money_help_texts = PLAN_PRICE_HELP
     extra = 0
     fields = [
@@ -32,6 +36,8 @@ class PlanInline(MoneyAdminMixin, admin.TabularInline):
         "is_active",
         "is_most_popular",
         "order",
+        # The name in each site language; empty means the plan's own name (clubs/texts.py).
+        *PLAN_TRANSLATION_FIELD_NAMES,
     ]
 
 
@@ -55,6 +61,17 @@ class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
             },
         ),
         (_("Leaders"), {"fields": ["leaders"]}),
+        (
+            _("Texts in other languages"),
+            {
+                "fields": CLUB_TRANSLATION_FIELD_NAMES,
+                "classes": ["collapse"],
+                "description": _(
+                    "Members see these in their language; an empty field shows the text above, written in the "
+                    "club's default language."
+                ),
+            },
+        ),
     ]
     list_display = ["name", "slug", "currency", "time_zone", "is_listed", "grace_period_days"]
     list_filter = ["is_listed", "currency", "default_language"]
@@ -71,6 +88,8 @@ class ClubAdmin(StaffAuditMixin, admin.ModelAdmin):
 @admin.register(Plan)
 class PlanAdmin(StaffAuditMixin, MoneyAdminMixin, admin.ModelAdmin):
     money_help_texts = PLAN_PRICE_HELP
+    form = PlanAdminForm
+    exclude = ["translations"]  # given per language through the form's fields
     list_display = [
         "name",
         "club",
@@ -133,14 +152,14 @@ class MembershipAdmin(StaffAuditMixin, CsvExportMixin, admin.ModelAdmin):
         "user__email",
         "club",
         "plan",
-        "status",
+        "status_shown",
         "started_at",
         "current_period_end",
         "grace_period_ends_at",
     ]
     list_filter = ["status", "is_complimentary", "club", "plan"]
     search_fields = ["user__email", "user__display_name", "club__name"]
-    list_select_related = ["user", "club", "plan"]
+    list_select_related = ["user", "club", "plan", "plan__club"]  # the plan's name says its club (Plan.__str__)
     autocomplete_fields = ["user", "club", "plan"]
     readonly_fields = [
         "past_due_since",
@@ -153,6 +172,19 @@ class MembershipAdmin(StaffAuditMixin, CsvExportMixin, admin.ModelAdmin):
         "updated_at",
     ]
     change_list_template = "admin/clubs/membership/change_list.html"
+
+    def get_queryset(self, request):
+        """Each row carries its pause (clubs/membership_pause.py), in the list's own query."""
+        return memberships_with_pause(super().get_queryset(request))
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, obj: Membership) -> str:
+        """A paused membership stays active at Stripe: say "Paused until ..." rather than "Active"."""
+        if getattr(obj, "is_paused_now", False):
+            if obj.paused_until:
+                return gettext("Paused until %(date)s") % {"date": format_date(obj.paused_until)}
+            return gettext("Paused")
+        return obj.get_status_display()
 
     def get_urls(self):
         return [

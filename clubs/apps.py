@@ -15,7 +15,10 @@ class ClubsConfig(AppConfig):
     def ready(self) -> None:
         from clubs import page_cache
         from clubs.selectors import club_for_request
+        from clubs.signup import signup_club_time_zone
         from core.request_club import register_club_resolver
+        from members.hooks import register_signup_club_time_zone
 
         register_club_resolver(club_for_request)
+        register_signup_club_time_zone(signup_club_time_zone)  # a new account joining a club takes its zone
         page_cache.register()  # its rows that member pages show (core/pagecache.py)

@@ -28,7 +28,7 @@ def member_area_gate(
     viewer = club_viewer(user=request.user, club=club)
     if not viewer.may_enter_member_area:
         refuse(request.user)
-        messages.info(request, invitation % {"club": club.name})
+        messages.info(request, invitation % {"club": club.local_name})
         return redirect(club.get_absolute_url())
     return viewer
 

@@ -4,6 +4,7 @@ import re
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.functional import lazy
 
 from clubs.models import Club
 from core import emails
@@ -15,11 +16,13 @@ def branding_for(club: Club) -> emails.Branding:
     """The club's name (also the From name), Reply-To, logo, colour and postal address.
 
     The colour is checked again here (the form validates it too): it is written into the layout's CSS.
+    ``name`` is read when the email renders, inside the recipient's language (core/emails.py), so it is the
+    club's name in that language when the club gives one (clubs/texts.py); the From name stays the club's own.
     """
     colour = club.brand_colour if COLOUR.match(club.brand_colour or "") else ""
     logo = club.email_logo_url if (club.email_logo_url or "").startswith("https://") else ""
     return emails.Branding(
-        name=club.name,
+        name=lazy(lambda: club.local_name, str)(),
         from_name=club.name,
         reply_to=club.reply_to_email,
         logo_url=logo,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from clubs import activity
+from clubs import activity, texts
 from core.formatting import native_digits
 from core.money import CURRENCY_CHOICES
 from core.text import SINGLE_LINE_MESSAGE, has_line_break
@@ -100,7 +100,11 @@ class Club(models.Model):
         default=False,
         help_text=_("Members confirm their consent to offer emails by a link sent to them before any offer email."),
     )
+    # The name, tagline and description in the other site languages (clubs/texts.py): {"ar": {"name": ...}}.
+    translations = models.JSONField(_("texts in other languages"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    TRANSLATED_FIELDS = ("name", "tagline", "description")
 
     class Meta:
         verbose_name = _("club")
@@ -118,6 +122,44 @@ class Club(models.Model):
         super().clean()
         if has_line_break(self.name):
             raise ValidationError({"name": SINGLE_LINE_MESSAGE})
+        try:
+            self.translations = texts.translations_clean(self.translations, **self.translation_rules(), drop_own=True)
+        except ValidationError as error:
+            raise ValidationError({"translations": error.messages}) from error
+
+    def translation_rules(self) -> dict:
+        """What ``texts.translations_clean`` checks: the row's own length limits, the name on one line."""
+        return {
+            "limits": translation_limits(Club, self.TRANSLATED_FIELDS),
+            "single_line": ("name", "tagline"),
+            "own_language": self.default_language,
+            "labels": translation_labels(Club, self.TRANSLATED_FIELDS),
+        }
+
+    def text(self, field: str, language: str | None = None) -> str:
+        """The club's ``field`` in ``language`` (default: the active one), else its own text (clubs/texts.py)."""
+        return texts.text(self, field, language, own_language=self.default_language)
+
+    @property
+    def local_name(self) -> str:
+        return self.text("name")
+
+    @property
+    def local_tagline(self) -> str:
+        return self.text("tagline")
+
+    @property
+    def local_description(self) -> str:
+        return self.text("description")
+
+
+def translation_limits(model, fields) -> dict[str, int]:
+    """Each field's own maximum length; a text field without one gets ``texts.DESCRIPTION_MAX_LENGTH``."""
+    return {field: model._meta.get_field(field).max_length or texts.DESCRIPTION_MAX_LENGTH for field in fields}
+
+
+def translation_labels(model, fields) -> dict[str, str]:
+    return {field: model._meta.get_field(field).verbose_name for field in fields}
 
 
 class PlanInterval(models.TextChoices):
@@ -160,6 +202,10 @@ class Plan(models.Model):
     is_most_popular = models.BooleanField(_("most popular"), default=False)
     trial_days = models.PositiveSmallIntegerField(_("trial days"), default=0, validators=[MaxValueValidator(730)])
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # The name in the other site languages (clubs/texts.py): {"ar": {"name": ...}}.
+    translations = models.JSONField(_("names in other languages"), default=dict, blank=True)
+
+    TRANSLATED_FIELDS = ("name",)
 
     class Meta:
         verbose_name = _("plan")
@@ -183,6 +229,27 @@ class Plan(models.Model):
             raise ValidationError({"name": SINGLE_LINE_MESSAGE})
         if self.club_id and self.currency and self.currency != self.club.currency:
             raise ValidationError({"currency": _("A plan is priced in its club's currency (%s).") % self.club.currency})
+        try:
+            self.translations = texts.translations_clean(self.translations, **self.translation_rules(), drop_own=True)
+        except ValidationError as error:
+            raise ValidationError({"translations": error.messages}) from error
+
+    def translation_rules(self) -> dict:
+        return {
+            "limits": translation_limits(Plan, self.TRANSLATED_FIELDS),
+            "single_line": ("name",),
+            "own_language": self.club.default_language if self.club_id else "",
+            "labels": translation_labels(Plan, self.TRANSLATED_FIELDS),
+        }
+
+    def text(self, field: str, language: str | None = None) -> str:
+        """The plan's ``field`` in ``language``, else its own text; the club's language only when already loaded."""
+        own = self.club.default_language if Plan.club.is_cached(self) else None
+        return texts.text(self, field, language, own_language=own)
+
+    @property
+    def local_name(self) -> str:
+        return self.text("name")
 
     @property
     def months(self) -> Fraction:

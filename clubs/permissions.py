@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
 
+from clubs.membership_pause import memberships_with_pause
 from clubs.models import Club, Membership
 from members.models import User
 from members.permissions import StaffMfaRequired, user_has_staff_powers, user_is_staff_without_mfa
@@ -37,8 +38,9 @@ def refuse(user: User) -> None:
 
 
 def _memberships_with_flags(user: User, **club_lookup):
-    """The user's membership rows of one club, each carrying ``has_access`` and ``leads_club``."""
-    return (
+    """The user's membership rows of one club, each carrying ``has_access`` and ``leads_club``, and its pause
+    for the status badge (``is_paused_now``, ``paused_until``: clubs/membership_pause.py), in the same query."""
+    return memberships_with_pause(
         Membership.objects.filter(user=user, **club_lookup)
         .select_related("plan")
         .annotate(

@@ -4,8 +4,10 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from clubs.membership_pause import memberships_with_pause
 from clubs.models import Club, Membership, MembershipStatus, Plan
 from clubs.permissions import club_with_viewer_by_slug, remember_no_membership
+from clubs.texts import site_languages
 from members.middleware import activate_club_language
 from members.models import User
 
@@ -33,7 +35,12 @@ def club_list_for_directory(*, search: str = "") -> QuerySet[Club]:
     """Listed clubs with their active plans and how many members have access (2 queries)."""
     clubs = Club.objects.filter(is_listed=True)
     if search:
-        clubs = clubs.filter(Q(name__icontains=search) | Q(tagline__icontains=search))
+        # The club's own texts and those in every site language (clubs/texts.py): a name is found as it is shown.
+        matches = Q(name__icontains=search) | Q(tagline__icontains=search)
+        for code in site_languages():
+            for field in ("name", "tagline"):
+                matches |= Q(**{f"translations__{code}__{field}__icontains": search})
+        clubs = clubs.filter(matches)
     return _with_member_count(clubs).prefetch_related(_active_plans()).order_by("name")
 
 
@@ -74,18 +81,25 @@ def club_with_active_plans(*, club: Club) -> Club:
     return club
 
 
+def club_plans(*, club: Club) -> list[Plan]:
+    """Every plan of the club, on sale or not, in their order (1 query): the leader's texts page names them all."""
+    return list(Plan.objects.filter(club=club).order_by("order", "pk"))
+
+
 def membership_has_access(*, membership: Membership) -> bool:
     """The one access rule (MembershipQuerySet.with_access) applied to one membership."""
     return Membership.objects.filter(pk=membership.pk).with_access().exists()
 
 
 def memberships_for_user(*, user: User) -> list[Membership]:
-    """The viewer's memberships, each marked with ``has_access`` by the one rule (1 query)."""
+    """The viewer's memberships, each marked with ``has_access`` by the one rule and its pause (1 query)."""
     return list(
-        Membership.objects.filter(user=user)
-        .select_related("club", "plan")
-        .annotate(has_access=Exists(Membership.objects.with_access().filter(pk=OuterRef("pk"))))
-        .order_by("club__name")
+        memberships_with_pause(
+            Membership.objects.filter(user=user)
+            .select_related("club", "plan")
+            .annotate(has_access=Exists(Membership.objects.with_access().filter(pk=OuterRef("pk"))))
+            .order_by("club__name")
+        )
     )
 
 
@@ -99,8 +113,10 @@ def club_member_count(*, club: Club) -> int:
 
 
 def club_roster(*, club: Club, status: str = "") -> QuerySet[Membership]:
-    """Every membership of a club for its leaders, optionally one status."""
-    roster = Membership.objects.filter(club=club).select_related("user", "plan").order_by("status", "user__email")
+    """Every membership of a club for its leaders, optionally one status; each row carries its pause (no query)."""
+    roster = memberships_with_pause(
+        Membership.objects.filter(club=club).select_related("user", "plan").order_by("status", "user__email")
+    )
     if status in MembershipStatus.values:
         roster = roster.filter(status=status)
     return roster

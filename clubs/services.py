@@ -2,12 +2,13 @@
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clubs import hooks
-from clubs.exceptions import MembershipError
+from clubs import hooks, texts
+from clubs.exceptions import ClubsError, MembershipError
 from clubs.models import Club, Membership, MembershipStatus, MembershipStatusChange, Plan
 from core.audit import audit_fields, staff_action_record
 from core.exceptions import DomainError
@@ -171,4 +172,39 @@ def club_email_settings_update(*, club: Club, actor: User, values: dict) -> Club
     after = audit_fields({field: getattr(locked, field) for field in EMAIL_SETTINGS_FIELDS}, EMAIL_SETTINGS_FIELDS)
     if before != after:
         staff_action_record(actor=actor, action="club_email_settings", target=locked, before=before, after=after)
+    return locked
+
+
+@transaction.atomic
+def club_texts_update(
+    *, club: Club, actor: User, club_translations: dict, plan_translations: dict[int, dict] | None = None
+) -> Club:
+    """Save the club's name, tagline and description, and its plans' names, in the other site languages.
+
+    Each value replaces what was there (an empty text means "show the club's own"); the club's own language is
+    never stored here, since that text is the row's. Every text is checked first (clubs/texts.py: the row's
+    length limits, names on one line, site languages only), so one bad text saves nothing. Leaves an audit row.
+    """
+    locked = Club.objects.select_for_update().get(pk=club.pk)
+    plan_translations = plan_translations or {}
+    plans = {plan.pk: plan for plan in Plan.objects.select_for_update().filter(club=locked, pk__in=plan_translations)}
+    if set(plan_translations) - set(plans):
+        raise ClubsError(_("This plan is not one of the club's."))
+    try:
+        club_value = texts.translations_clean(club_translations, **locked.translation_rules())
+        plan_values = {}
+        for pk, value in plan_translations.items():
+            plans[pk].club = locked
+            plan_values[pk] = texts.translations_clean(value, **plans[pk].translation_rules())
+    except ValidationError as error:
+        raise ClubsError(" ".join(error.messages)) from error
+    before = {"club": locked.translations, **{f"plan {pk}": plans[pk].translations for pk in plan_values}}
+    locked.translations = club_value
+    locked.save(update_fields=["translations"])
+    for pk, value in plan_values.items():
+        plans[pk].translations = value
+        plans[pk].save(update_fields=["translations"])
+    after = {"club": club_value, **{f"plan {pk}": value for pk, value in plan_values.items()}}
+    if before != after:
+        staff_action_record(actor=actor, action="club_texts", target=locked, before=before, after=after)
     return locked

@@ -12,11 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from clubs import consent, hooks, page_cache, selectors
 from clubs.decorators import asks_club_viewer, leaders_only, member_area_gate
-from clubs.forms import ClubEmailSettingsForm
+from clubs.exceptions import ClubsError
+from clubs.forms import ClubEmailSettingsForm, ClubTextsForm
 from clubs.models import MembershipStatus
 from clubs.permissions import club_viewer, refuse, user_leads_club
 from clubs.pricing import plan_pricing
-from clubs.services import club_email_settings_update
+from clubs.services import club_email_settings_update, club_texts_update
 from core.tokens import BadToken, token_read
 
 MEMBERS_ON_HOME = 12
@@ -101,13 +102,31 @@ def club_roster(request, slug):
 @require_http_methods(["GET", "POST"])
 @leaders_only
 def club_settings(request, club):
-    """Leaders set what their club's emails carry (logo, colour, postal address, Reply-To) and double opt-in."""
-    form = ClubEmailSettingsForm(request.POST if request.method == "POST" else None, instance=club)
-    if request.method == "POST" and form.is_valid():
+    """Leaders set what their club's emails carry (logo, colour, postal address, Reply-To) and double opt-in,
+    and the club's texts and plan names in the other site languages (one form each; ``section`` says which).
+    """
+    posted = request.POST if request.method == "POST" else None
+    texts_posted = posted is not None and posted.get("section") == "texts"
+    form = ClubEmailSettingsForm(None if texts_posted else posted, instance=club)
+    texts_form = ClubTextsForm(posted if texts_posted else None, club=club, plans=selectors.club_plans(club=club))
+    if texts_posted and texts_form.is_valid():
+        try:
+            club_texts_update(
+                club=club,
+                actor=request.user,
+                club_translations=texts_form.club_translations(),
+                plan_translations=texts_form.plan_translations(),
+            )
+        except ClubsError as error:
+            texts_form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Texts in other languages saved."))
+            return redirect("clubs:club-settings", slug=club.slug)
+    elif posted is not None and not texts_posted and form.is_valid():
         club_email_settings_update(club=club, actor=request.user, values=form.cleaned_data)
         messages.success(request, _("Club settings saved."))
         return redirect("clubs:club-settings", slug=club.slug)
-    return render(request, "clubs/club_settings.html", {"club": club, "form": form})
+    return render(request, "clubs/club_settings.html", {"club": club, "form": form, "texts_form": texts_form})
 
 
 @require_http_methods(["GET", "POST"])

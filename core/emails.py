@@ -17,7 +17,8 @@ What it guarantees for every email, whoever calls it:
 - for non-transactional emails: ``List-Unsubscribe`` (always https, plus a mailto when
   EMAIL_UNSUBSCRIBE_MAILTO is set), ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058),
   a per-category preference link in the footer, and no email at all to a suppressed address
-  (the check members registers in ``MembersConfig.ready()``, see ``suppression_check_register``);
+  (the check members registers in ``MembersConfig.ready()``, see ``suppression_check_register``; a fan-out
+  asks it once per chunk through ``emails_blocked``);
 - an HTML part on the shared layout (templates/emails/_layout.html) and a text part that says the same,
   both with the footer: the club's postal address and the reason the member gets the email.
 """
@@ -25,7 +26,7 @@ What it guarantees for every email, whoever calls it:
 import ipaddress
 import logging
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from email.utils import formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit, urlunsplit
@@ -97,12 +98,39 @@ class Links:
 # --- Suppression: members fills this in MembersConfig.ready() -----------------------------------------
 
 _suppression_checks: list[Callable[[str], bool]] = []
+# The bulk form of a registered check (``addresses -> the suppressed ones``): a fan-out asks once per chunk of
+# members instead of once per email. A check registered without one is asked address by address.
+_suppression_bulk_forms: dict[Callable[[str], bool], Callable[[Collection[str]], set[str]]] = {}
 
 
-def suppression_check_register(check: Callable[[str], bool]) -> None:
-    """Add a check ``address -> suppressed?``; run before every non-transactional email."""
+def suppression_check_register(
+    check: Callable[[str], bool], *, bulk: Callable[[Collection[str]], set[str]] | None = None
+) -> None:
+    """Add a check ``address -> suppressed?``; run before every non-transactional email.
+
+    ``bulk`` is the same rule for many addresses at once (``addresses -> the suppressed ones``, each returned
+    as it was given): ``emails_blocked`` uses it, so both forms must agree.
+    """
     if check not in _suppression_checks:
         _suppression_checks.append(check)
+    if bulk is not None:
+        _suppression_bulk_forms[check] = bulk
+
+
+def emails_blocked(addresses: Collection[str]) -> set[str]:
+    """The given addresses that must get no non-transactional email: one question per check for all of them."""
+    addresses = set(addresses)
+    blocked: set[str] = set()
+    for check in _suppression_checks:
+        remaining = addresses - blocked
+        if not remaining:
+            break
+        bulk = _suppression_bulk_forms.get(check)
+        if bulk is not None:
+            blocked |= set(bulk(remaining)) & remaining
+        else:
+            blocked |= {address for address in remaining if check(address)}
+    return blocked
 
 
 def email_is_blocked(address: str) -> bool:
@@ -240,9 +268,9 @@ def headers_apply(
         headers["List-Unsubscribe"] = ", ".join(targets)
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         if branding.list_slug:
-            headers["List-Id"] = (
-                f"{single_line(branding.name)} {category} <{category}.{branding.list_slug}.{sending_domain()}>"
-            )
+            # The sender's own name (not the one in the recipient's language): one list, one List-Id.
+            list_name = single_line(branding.from_name or branding.name)
+            headers["List-Id"] = f"{list_name} {category} <{category}.{branding.list_slug}.{sending_domain()}>"
     headers.update(links.extra_headers)
     message.extra_headers = {**message.extra_headers, **headers}
     return message

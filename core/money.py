@@ -1,12 +1,11 @@
 """Money is integer minor units plus an ISO currency code, exactly as Stripe stores it."""
 
-import copy
+import functools
 from decimal import Decimal
 
-from babel import Locale
 from babel.numbers import get_currency_symbol
 
-from core.formatting import babel_locale, native_digits, numbering_system
+from core.formatting import active_language, locale_object, native_digits, number_format
 
 # Stripe's lists: https://docs.stripe.com/currencies (zero- and three-decimal currencies).
 ZERO_DECIMAL_CURRENCIES = frozenset(
@@ -65,16 +64,17 @@ def format_money(amount_minor: int, currency: str, *, language: str | None = Non
     the currency, and the digits are the locale's own.
     """
     code = currency.upper()
-    exponent = currency_exponent(code)
-    locale = Locale.parse(babel_locale(language))
-    pattern = copy.copy(locale.currency_formats["standard"])
-    pattern.frac_prec = (exponent, exponent)
-    system = numbering_system(language)
-    text = pattern.apply(
-        to_major(amount_minor, code), locale, currency=code, currency_digits=False, numbering_system=system
+    language = active_language(language)
+    text = number_format(language, "currency", decimal_pos=currency_exponent(code), currency=code).apply(
+        to_major(amount_minor, code)
     )
-    text = _space_letter_symbol(text, get_currency_symbol(code, locale=locale))
+    text = _space_letter_symbol(text, _currency_symbol(code, language))
     return native_digits(text, language)
+
+
+@functools.lru_cache(maxsize=256)
+def _currency_symbol(code: str, language: str) -> str:
+    return get_currency_symbol(code, locale=locale_object(language))
 
 
 def _space_letter_symbol(text: str, symbol: str) -> str:

@@ -163,7 +163,16 @@ class PrivateMediaStorage(Storage):
         return self.backend.size(name)
 
     def path(self, name):
-        return self.backend.path(name)  # local only: S3 has no path (NotImplementedError)
+        """The file's absolute path on this host's disk: only the local backend (PRIVATE_MEDIA_ROOT) has one.
+
+        Django's contract for storages that are not on the local filesystem is to raise NotImplementedError here,
+        and S3Storage (MEDIA_STORAGE=s3) does: an object in a bucket has no path, and another web host could not
+        read a path of this one anyway. So the call is passed through, not faked. Callers must not need a path:
+        read and write through ``open``/``save`` (a file object works on both backends), and when a library wants
+        a filesystem path, copy ``open(name)`` into a temporary file first. Serve files with ``signed_url`` on S3,
+        or stream ``open(name)`` locally, after the access check (members/images.py).
+        """
+        return self.backend.path(name)
 
     def get_valid_name(self, name):
         return self.backend.get_valid_name(name)

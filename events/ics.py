@@ -30,7 +30,7 @@ def _organizer(occurrence: EventOccurrence) -> vCalAddress:
     """The club, at its Reply-To address (where a member's answer reaches a person), else the site's sender."""
     club = occurrence.club
     organizer = vCalAddress(f"mailto:{club.reply_to_email or sender_address()}")
-    organizer.params["cn"] = vText(single_line(club.name))
+    organizer.params["cn"] = vText(single_line(club.local_name))
     return organizer
 
 
@@ -44,7 +44,7 @@ def _vevent(occurrence: EventOccurrence, *, now: datetime, online: bool) -> Even
     event.add("dtend", occurrence.ends_at.astimezone(UTC))
     event.add("organizer", _organizer(occurrence))
     # One-line properties stay on one line even for titles saved before forms refused line breaks.
-    event.add("summary", single_line(f"{occurrence.title} · {occurrence.club.name}"))
+    event.add("summary", single_line(f"{occurrence.title} · {occurrence.club.local_name}"))
     description = occurrence.description
     online_url = occurrence.online_url if online else ""
     if online_url:

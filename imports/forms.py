@@ -6,6 +6,13 @@ from imports import formats
 from imports.models import ImportFormat
 
 
+class PlanChoiceField(forms.ModelChoiceField):
+    """The club's own plans: each by its name in the reader's language (``str(plan)`` would repeat the club)."""
+
+    def label_from_instance(self, obj: Plan) -> str:
+        return obj.local_name
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
@@ -22,8 +29,14 @@ class ImportUploadForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Members without a Stripe subscription or an end date of their own get access until this day."),
     )
-    default_plan = forms.ModelChoiceField(
-        label=_("Plan for rows without one"), queryset=Plan.objects.none(), required=False
+    # Empty means what the import does with such a row: no plan of the club's choosing (imports/services.py),
+    # so the empty choice says so rather than showing Django's "---------".
+    default_plan = PlanChoiceField(
+        label=_("Plan for rows without one"),
+        queryset=Plan.objects.none(),
+        required=False,
+        empty_label=_("No plan"),
+        help_text=_("Left at “No plan”, a row linked to a Stripe subscription takes that subscription's plan."),
     )
     send_invitations = forms.BooleanField(
         label=_("Email each new member an invitation when I confirm"), required=False, initial=True
@@ -31,7 +44,7 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, club: Club, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["default_plan"].queryset = Plan.objects.filter(club=club)
+        self.fields["default_plan"].queryset = Plan.objects.filter(club=club).select_related("club")
 
 
 class FileColumnSelect(forms.Select):

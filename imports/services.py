@@ -32,7 +32,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import gateway
-from billing.models import TERMINAL_SUBSCRIPTION_STATUSES, StripeCustomer, StripePrice, Subscription
+from billing.models import TERMINAL_SUBSCRIPTION_STATUSES, StripePrice, Subscription
+from billing.services.customers import customer_adopt
 from billing.services.subscriptions import subscription_apply
 from clubs import hooks as club_hooks
 from clubs.consent import consent_set
@@ -314,14 +315,7 @@ def _subscription_link(*, row: ImportRow, user: User, club: Club, actor: User) -
     """
     stripe_subscription = gateway.as_json(gateway.subscription_retrieve(subscription_id=row.stripe_subscription_id))
     customer_id = stripe_subscription.get("customer") or ""
-    own = StripeCustomer.objects.filter(user=user).first()
-    if own is None:
-        if StripeCustomer.objects.filter(stripe_customer_id=customer_id).exists():
-            raise ImportsError(_("This Stripe subscription bills a customer of another member."))
-        # TODO(billing): a billing service ("customer_adopt") should own this write; billing-growth owns billing.
-        StripeCustomer.objects.create(user=user, stripe_customer_id=customer_id, email=user.email)
-    elif own.stripe_customer_id != customer_id:
-        raise ImportsError(_("This member already pays here as another Stripe customer."))
+    customer_adopt(user=user, stripe_customer_id=customer_id)  # BillingError: another member's, or a second one
     membership = Membership.objects.filter(user=user, club=club).first()
     if membership is None:
         membership = membership_request(user=user, club=club, plan=row.plan)
@@ -343,7 +337,8 @@ def _apply(*, row: ImportRow, job: ImportJob, actor: User) -> None:
     club = job.club
     user = row.user
     if user is None:
-        user = User.objects.create_user(email=row.email, password=None, display_name=row.name)
+        # An invited account has no browser to ask: it starts in the club's time zone (issue 23).
+        user = User.objects.create_user(email=row.email, password=None, display_name=row.name, time_zone=club.time_zone)
         row.user = user
     if row.stripe_subscription_id:
         _subscription_link(row=row, user=user, club=club, actor=actor)

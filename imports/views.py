@@ -122,6 +122,6 @@ def invitation_accept(request, token):
     if request.method == "POST" and form.is_valid():
         user = services.invitation_accept(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to %(club)s: your password is set.") % {"club": club.name})
+        messages.success(request, _("Welcome to %(club)s: your password is set.") % {"club": club.local_name})
         return redirect(reverse("clubs:club-home", args=[club.slug]))
     return render(request, "imports/invitation_accept.html", {"form": form, "club": club, "invited": user})

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone, translation
 
 from core.emails import TRANSACTIONAL, Recipient, headers_apply, layout_apply, site_branding
+from members.time_zones import signup_time_zone
 
 
 def user_display(user) -> str:
@@ -20,6 +21,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    def save_user(self, request: HttpRequest, user, form, commit: bool = True):
+        """A new account starts in the browser's time zone, else the joined club's, else the site's.
+
+        Set before allauth's save, so the account is written once with its zone (members/time_zones.py).
+        """
+        user.time_zone = signup_time_zone(request=request, browser_zone=form.cleaned_data.get("time_zone") or "")
+        return super().save_user(request, user, form, commit=commit)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's emails in the recipient's saved language and time zone.

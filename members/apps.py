@@ -16,12 +16,13 @@ class MembersConfig(AppConfig):
         # The Site row (allauth's site name and domain in emails) follows SITE_NAME and SITE_URL after migrate.
         from django.db.models.signals import post_migrate
 
-        # Every non-transactional email the pipeline builds asks members whether the address is suppressed.
+        # Every non-transactional email the pipeline builds asks members whether the address is suppressed;
+        # a fan-out asks the bulk form once per chunk.
         from core.emails import suppression_check_register
         from members import signals  # noqa: F401
-        from members.services import email_is_suppressed
+        from members.services import email_is_suppressed, emails_suppressed
         from members.sites import site_sync
 
-        suppression_check_register(email_is_suppressed)
+        suppression_check_register(email_is_suppressed, bulk=emails_suppressed)
 
         post_migrate.connect(site_sync, dispatch_uid="members.site_sync")

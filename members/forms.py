@@ -70,7 +70,8 @@ class ProfileForm(forms.ModelForm):
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up with the browser's time zone, filled in by static/js/time-zone.js (a hidden field).
 
-    A missing or unknown value is no error: the account keeps UTC, and the profile's picker changes it.
+    A missing or unknown value is no error: the account takes the zone of the club the person is joining, else
+    the site's (``AccountAdapter.save_user``, ``members.time_zones.signup_time_zone``); the profile changes it.
     """
 
     time_zone = forms.CharField(
@@ -80,10 +81,3 @@ class SignupForm(AllauthSignupForm):
     def clean_time_zone(self) -> str:
         value = (self.cleaned_data.get("time_zone") or "").strip()
         return value if value in picker_zone_names() else ""
-
-    def save(self, request):
-        user = super().save(request)
-        if zone := self.cleaned_data.get("time_zone"):
-            user.time_zone = zone
-            user.save(update_fields=["time_zone"])
-        return user

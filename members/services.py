@@ -1,5 +1,7 @@
 """Writes to accounts. Views and commands call these; nothing else saves a User's profile."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import transaction
 
@@ -46,10 +48,31 @@ def user_language_set(*, user: User, language: str) -> None:
 
 
 def email_is_suppressed(email: str) -> bool:
-    """Call before sending any offer or automated email to one address."""
+    """Call before sending any offer or automated email to one address (the bulk check with one address)."""
+    return bool(emails_suppressed([email]))
+
+
+SUPPRESSION_LOOKUP_SIZE = 500  # addresses per query: well inside every database's limit of bound parameters
+
+
+def emails_suppressed(emails: Iterable[str]) -> set[str]:
+    """The suppressed ones among ``emails``, each as given: one query per 500 addresses, not one per email.
+
+    A fan-out asks this once per chunk (core.emails.emails_blocked). Stored addresses are lower-cased
+    (``EmailSuppression``), so each is compared stripped and lower-cased, as a single lookup would be.
+    """
     from members.models import EmailSuppression
 
-    return EmailSuppression.objects.filter(email=email.strip().lower()).exists()
+    given: dict[str, list[str]] = {}
+    for email in emails:
+        given.setdefault(email.strip().lower(), []).append(email)
+    keys = list(given)
+    suppressed: set[str] = set()
+    for start in range(0, len(keys), SUPPRESSION_LOOKUP_SIZE):
+        found = EmailSuppression.objects.filter(email__in=keys[start : start + SUPPRESSION_LOOKUP_SIZE])
+        for key in found.values_list("email", flat=True):
+            suppressed.update(given.get(key, ()))
+    return suppressed
 
 
 def users_with_deliverable_email(users):

@@ -8,7 +8,11 @@ stay valid); the form offers only these, plus the member's current value when it
 import functools
 import zoneinfo
 
+from django.conf import settings
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from members.hooks import signup_club_time_zones
 
 REGIONS = {
     "Africa": _("Africa"),
@@ -46,3 +50,19 @@ def picker_zone_names() -> frozenset[str]:
         for value, label in picker_choices()
         for name in ([value] if isinstance(label, str) else [z for z, _ in label])
     )
+
+
+def signup_time_zone(*, request: HttpRequest, browser_zone: str = "") -> str:
+    """A new account's time zone: the browser's, else the joined club's, else the site's, else UTC.
+
+    Without JavaScript (or with a zone the picker does not offer, such as "Factory") the browser gives none,
+    and someone joining a club in Tokyo expects Tokyo's times rather than UTC's. A club's stored zone may be
+    an alias ("US/Eastern"): every IANA name the model accepts is kept, as the profile keeps it.
+    """
+    if browser_zone in picker_zone_names():
+        return browser_zone
+    available = zoneinfo.available_timezones()
+    for zone in signup_club_time_zones(request=request):
+        if zone in available:
+            return zone
+    return settings.TIME_ZONE if settings.TIME_ZONE in available else "UTC"

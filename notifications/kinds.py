@@ -16,6 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from clubs.texts import text_language
+
 
 class EmailChoice:
     IMMEDIATELY = "immediately"
@@ -49,6 +51,9 @@ class Kind:
 
 def _p(params: dict, name: str) -> str:
     value = params.get(name)
+    if name == "club_name":  # the club's name in the viewer's language, when the club gives one (clubs/texts.py)
+        given = params.get("club_names")
+        value = (given.get(text_language()) if isinstance(given, dict) else None) or value
     return "" if value is None else str(value)
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clubs.models import Club, Membership
+from clubs.texts import club_names_by_language
 from core.redirects import is_site_path
 from members.models import User
 from notifications import emails
@@ -68,6 +69,10 @@ def notification_send(
     params = dict(params)
     if club is not None:
         params.setdefault("club_name", club.name)
+        # The club's name in each language it is given in (clubs/texts.py): the text renders in the viewer's.
+        names = club_names_by_language(club)
+        if names:
+            params.setdefault("club_names", names)
     key = spec.key(params)
     ids -= set(Notification.objects.filter(kind=kind, key=key, user_id__in=ids).values_list("user_id", flat=True))
     if not ids:

@@ -17,15 +17,34 @@ from core.tokens import BadToken, token_read
 from privacy import selectors
 from privacy.exceptions import PrivacyError
 from privacy.forms import ErasureForm
+from privacy.models import DataExport, ExportStatus
 from privacy.services import erasure
 from privacy.services import export as export_services
+
+
+def _owner_download_path(export: DataExport) -> str:
+    """The same signed link the email carries, for a ready export not yet expired; empty otherwise.
+
+    The privacy page is the owner's own (login required, their exports only), and export_download checks the
+    owner again, so showing the link here opens nothing the email would not."""
+    if export.status != ExportStatus.READY or not export.file or export.is_expired():
+        return ""
+    return export_services.download_path(export=export)
 
 
 @login_required
 def privacy_home(request):
     context = {
         "clubs": selectors.consent_rows(user=request.user),
-        "exports": selectors.recent_exports(user=request.user),
+        "exports": [
+            {
+                "export": export,
+                "download_path": _owner_download_path(export),
+                # Past its date the link opens nothing, even before the cleanup has marked the row expired.
+                "status_label": ExportStatus.EXPIRED.label if export.is_expired() else export.get_status_display(),
+            }
+            for export in selectors.recent_exports(user=request.user)
+        ],
         "export_days": export_services.export_days(),
     }
     return render(request, "privacy/privacy_home.html", context)
@@ -46,11 +65,13 @@ def consent_update(request, club_id, purpose):
         messages.error(request, str(error))
         return redirect("privacy:home")
     if not given:
-        messages.success(request, _("Withdrawn: %(club)s sends you no more of these emails.") % {"club": club.name})
+        messages.success(
+            request, _("Withdrawn: %(club)s sends you no more of these emails.") % {"club": club.local_name}
+        )
     elif consent.status == ConsentStatus.PENDING:
         messages.success(request, _("Almost done: confirm with the link we just emailed you."))
     else:
-        messages.success(request, _("Thank you: %(club)s may send you these emails.") % {"club": club.name})
+        messages.success(request, _("Thank you: %(club)s may send you these emails.") % {"club": club.local_name})
     return redirect("privacy:home")
 
 

@@ -95,5 +95,5 @@ def actor_client(client, club, other_club):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    shutil.rmtree(settings.BASE_DIR / ".test-media", ignore_errors=True)
-    shutil.rmtree(settings.BASE_DIR / ".test-media-private", ignore_errors=True)
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.PRIVATE_MEDIA_ROOT, ignore_errors=True)

@@ -55,7 +55,10 @@ def inactive_members(
 ) -> QuerySet[Membership]:
     """Members with access now who have done nothing for 30 days or more, the quietest first.
 
-    ``quiet_for`` is the longest threshold (90, 60 or 30 days) they have been quiet for.
+    ``quiet_for`` is the longest threshold (90, 60 or 30 days) they have been quiet for. With a ``limit``
+    the quietest are chosen from the memberships alone and only they are joined to their member, club and
+    plan (1 query): joining every quiet member first had PostgreSQL hash all 100,000 users to show 50
+    (bench/analytics).
     """
     now = now or timezone.now()
     longest_first = sorted(INACTIVE_THRESHOLDS, reverse=True)
@@ -64,13 +67,12 @@ def inactive_members(
         default=Value(longest_first[-1]),
         output_field=IntegerField(),
     )
-    quiet = (
-        _quiet_members(clubs=clubs, now=now)
-        .annotate(quiet_for=quiet_for)
-        .select_related("user", "club", "plan")
-        .order_by("-quiet_for", "started_at", "pk")
-    )
-    return quiet[:limit] if limit else quiet
+    order = ("-quiet_for", "started_at", "pk")
+    quiet = _quiet_members(clubs=clubs, now=now).annotate(quiet_for=quiet_for).order_by(*order)
+    if limit:
+        quietest = quiet.values("pk")[:limit]
+        quiet = Membership.objects.filter(pk__in=quietest).annotate(quiet_for=quiet_for).order_by(*order)
+    return quiet.select_related("user", "club", "plan")
 
 
 def quiet_counts_by_club(*, clubs: QuerySet[Club], now: datetime) -> dict[int, dict[int, int]]:

@@ -48,6 +48,8 @@ def metric_snapshots_take(*, day: date | None = None) -> int:
                 "events_attended": attended,
                 "revenue_paid_minor": item.money.revenue_paid,
                 "revenue_refunded_minor": item.money.revenue_refunded,
+                "paused_members": item.members.paused_end,
+                "gift_new_members": item.members.new_from_gifts,
             },
         )
     return len(metrics.clubs)

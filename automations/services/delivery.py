@@ -164,17 +164,17 @@ def _links(send: AutomationSend, context: dict, category: str) -> emails.Links:
 
 def _wording_values(send: AutomationSend, context: dict) -> dict:
     """What a leader's placeholders stand for (automations/wording.py), formatted in the active language."""
-    values = {"name": send.user.public_name, "club": send.club.name}
+    values = {"name": send.user.public_name, "club": send.club.local_name}
     if send.kind == AutomationKind.RENEWAL_REMINDER:
         values.update(
-            plan=context["plan"].name if context.get("plan") else "",
+            plan=context["plan"].local_name if context.get("plan") else "",
             date=format_date(context["renews_at"]),
             amount=format_money(context["amount_minor"], context["currency"]),
         )
     elif send.kind == AutomationKind.UPGRADE_NUDGE and context.get("target"):
         target = context["target"]
         values.update(
-            plan=target.plan.name,
+            plan=target.plan.local_name,
             price=format_money(target.plan.price_minor, target.plan.currency),
             saving=format_money(target.saving_minor, target.plan.currency),
             percent=format_number(target.saving_percent),
@@ -188,7 +188,7 @@ def _wording_values(send: AutomationSend, context: dict) -> dict:
 
 def automation_subject(send: AutomationSend) -> str:
     """The subject in the active language; numbers in its own digits (ar, fa)."""
-    return SUBJECTS[send.kind] % {"club": send.club.name, "percent": format_number(send.percent_off or 0)}
+    return SUBJECTS[send.kind] % {"club": send.club.local_name, "percent": format_number(send.percent_off or 0)}
 
 
 def automation_email(send: AutomationSend, *, now: datetime, language: str = "") -> EmailMultiAlternatives:

@@ -130,7 +130,7 @@ def gift_checkout_start(
         "language": translation.get_language() or "",
     }
     name = ngettext("%(club)s: %(months)d month as a gift", "%(club)s: %(months)d months as a gift", months) % {
-        "club": club.name,
+        "club": club.local_name,
         "months": months,
     }
     window = int(timezone.now().timestamp() // CHECKOUT_KEY_WINDOW_SECONDS)

@@ -156,6 +156,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
+# Celery's Django fixup closes the database connection before and after every task, whatever CONN_MAX_AGE says,
+# so each email or automation a webhook event triggers (their own tasks) paid a new PostgreSQL connection. With a
+# reuse count the fixup keeps it (closing it only every that many tasks), and config/celery.py applies
+# CONN_MAX_AGE around each task as Django does around a request: an expired, broken or errored connection, or one
+# left inside a transaction, is closed (close_old_connections). CONN_MAX_AGE=0 still closes it after every task.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TIMEZONE = "UTC"
 # Offer emails go to their own queue, so a 50,000-member send never delays webhooks or reminders.
 CELERY_TASK_ROUTES = {

@@ -33,5 +33,7 @@ STRIPE_CLIENT_FACTORY = ""
 STRIPE_SECRET_KEY = ""
 STRIPE_WEBHOOK_SECRET = "whsec_test_0123456789abcdef"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
-MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
-PRIVATE_MEDIA_ROOT = BASE_DIR / ".test-media-private"  # noqa: F405
+# One directory per pytest-xdist worker: a worker that finishes first removes only its own files.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+MEDIA_ROOT = BASE_DIR / f".test-media{_WORKER}"  # noqa: F405
+PRIVATE_MEDIA_ROOT = BASE_DIR / f".test-media-private{_WORKER}"  # noqa: F405

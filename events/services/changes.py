@@ -138,7 +138,7 @@ def _send(*, user: User, change: EventChange, going: bool) -> None:
         context=context,
         reason=lambda: (
             _("You get this email because you answered “going” to this event of %(club)s, or joined its waitlist.")
-            % {"club": club.name}
+            % {"club": club.local_name}
         ),
     )
     with translation.override(user.preferred_language or club.default_language or settings.LANGUAGE_CODE):

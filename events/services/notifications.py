@@ -47,7 +47,7 @@ def _send(*, user: User, occurrence: EventOccurrence, template: str, extra: dict
         html_template=f"events/email/{template}.html",
         context=context,
         reason=lambda: (
-            _("You get this email because you answered “going” to this event of %(club)s.") % {"club": club.name}
+            _("You get this email because you answered “going” to this event of %(club)s.") % {"club": club.local_name}
         ),
     )
 

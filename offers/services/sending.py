@@ -9,9 +9,10 @@ How "never twice" holds, layer by layer:
    runs walks away; the periodic reconciler re-queues batches whose lease ran out (a killed worker) or
    that sat pending too long (a lost broker message, e.g. after Redis restarted).
 3. Deliveries go out in chunks of OFFER_SEND_CHUNK_SIZE, with one commit point per chunk: the previous
-   chunk's "sent" (every Message-ID in one statement) and this chunk's pending -> "sending", committed
-   together with the lease renewal *before* any email of the chunk is accepted by SMTP. The "sending"
-   UPDATE is conditional and runs under the batch row's lock, so of two workers racing only one sends.
+   chunk's "sent" (every Message-ID in one statement, computed from the row's id) and this chunk's
+   pending -> "sending", committed together with the lease renewal *before* any email of the chunk is
+   accepted by SMTP. The "sending" UPDATE is conditional and runs under the batch row's lock, so of two
+   workers racing only one sends.
    With a real SMTP server the commit sits right before the chunk's first end-of-data dot
    (offers/smtp.py): MAIL, RCPT and that first content go first, so a worker killed before the dot leaves
    the whole chunk pending. The chunk size is the trade-off between commits per email (throughput) and the
@@ -36,14 +37,14 @@ from itertools import islice
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Case, CharField, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.emails import EmailSuppressed
 from members.models import User
 from offers import selectors
-from offers.emails import OfferEmailRenderer, delivery_message_id, offer_email
+from offers.emails import OfferEmailRenderer, delivery_message_id_sql, offer_email
 from offers.exceptions import BatchRetry, OffersError
 from offers.models import (
     IN_DOUBT_ERROR,
@@ -267,7 +268,13 @@ class _ChunkState:
 def _chunk_prepare(chunk, *, renderer: OfferEmailRenderer, state: _ChunkState, batch_id: int, staged: bool) -> list:
     """Each email of the chunk built before anything reaches the server: [(delivery, envelope or message)]."""
     ready = []
+    # Suppressed since the audience was resolved (a bounce arrived meanwhile): nothing goes out. One question
+    # for the whole chunk, asked right before its emails are built, not one per email.
+    suppressed = renderer.suppressed_among(chunk)
     for delivery in chunk:
+        if delivery.user.email in suppressed:
+            state.skipped.append(delivery.pk)
+            continue
         try:
             # Serialised now (a bad header fails this email alone, before the server sees it), and only once.
             if staged:
@@ -276,8 +283,7 @@ def _chunk_prepare(chunk, *, renderer: OfferEmailRenderer, state: _ChunkState, b
                 message = renderer.email_for(delivery)
                 message.message()
                 ready.append((delivery, message))
-        except EmailSuppressed:
-            # Suppressed since the audience was resolved (a bounce arrived meanwhile): nothing goes out.
+        except EmailSuppressed:  # the per-member render's own check (a group rendered member by member)
             state.skipped.append(delivery.pk)
         except ValueError as error:  # BadHeaderError and other refusals of the email package
             # Nothing reached the server, so this is a plain failure, shown in the send's "Failed" count;
@@ -363,14 +369,14 @@ def _chunk_record(state: _ChunkState) -> None:
 
 
 def _deliveries_mark_sent(deliveries: list[OfferDelivery]) -> None:
-    if deliveries:
-        OfferDelivery.objects.filter(pk__in=[delivery.pk for delivery in deliveries]).update(
-            status=DeliveryStatus.SENT,
-            sent_at=timezone.now(),
-            message_id=Case(
-                *(When(pk=delivery.pk, then=Value(delivery_message_id(delivery))) for delivery in deliveries),
-                output_field=CharField(),
-            ),
+    """One UPDATE per offer (a chunk holds one): each row's Message-ID is computed from its own id in SQL."""
+    by_offer: dict[int, list[int]] = {}
+    for delivery in deliveries:
+        by_offer.setdefault(delivery.offer_id, []).append(delivery.pk)
+    now = timezone.now()
+    for offer_id, ids in by_offer.items():
+        OfferDelivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.SENT, sent_at=now, message_id=delivery_message_id_sql(offer_id=offer_id)
         )
 
 

@@ -11,7 +11,10 @@ What happens, in this order, and why:
    holds the person's data is deleted, emptied or detached as ``USER_FIELDS`` says.
 
 Invoices keep what tax law requires (number, date, amount, currency and the buyer's country, in
-``RetainedInvoice``); their links and payment references are stripped.
+``RetainedInvoice``); their links and payment references are stripped. Records kept for others keep their ids,
+amounts and dates but lose the person's email and name: the stored Stripe webhook events about their customer
+(``billing.services.customers.webhook_events_scrub_person``: personal fields null) and the staff audit log and
+admin history (``privacy/services/records.py``: "erased user #<id>").
 """
 
 import contextlib
@@ -19,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.db import transaction
 from django.db.models import JSONField
@@ -26,7 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import gateway
-from billing.models import TERMINAL_SUBSCRIPTION_STATUSES, Invoice, StripeCustomer
+from billing.models import TERMINAL_SUBSCRIPTION_STATUSES, Gift, Invoice, StripeCustomer
+from billing.services.customers import webhook_events_scrub_person
 from clubs.models import Membership, MembershipStatus
 from clubs.services import membership_transition
 from core import emails
@@ -40,6 +45,7 @@ from members.models import ERASED_EMAIL_DOMAIN, EmailSuppression, User
 from privacy.exceptions import PrivacyError
 from privacy.models import RetainedInvoice
 from privacy.services.export import data_exports_delete
+from privacy.services.records import audit_rows_pseudonymise
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +120,11 @@ def kept_explanations() -> list[str]:
         ),
         _("Your posts and comments, if you choose to keep them: they then show “Former member” instead of your name."),
         _("Payments you made for offers and referral credits, without your name, for the club's accounts."),
+        _(
+            "The messages Stripe sent us about your payments, and our staff's log of changes to your account: "
+            "with their amounts, dates and reference numbers, so that the accounts can be checked, but without "
+            "your name, email address, phone number or address. The log then calls you only by a number."
+        ),
     ]
 
 
@@ -262,6 +273,17 @@ def _invoices(*, customer: StripeCustomer | None, country: str, now: datetime) -
     return count
 
 
+def _addresses(*, user: User, customer: StripeCustomer | None) -> list[str]:
+    """Every email address known to be the person's: the login, allauth's other addresses, the one at Stripe, and
+    those they bought or received gifts with."""
+    addresses = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    addresses.update(Gift.objects.filter(buyer=user).values_list("buyer_email", flat=True))
+    addresses.update(Gift.objects.filter(redeemed_by=user).values_list("recipient_email", flat=True))
+    if customer is not None:
+        addresses.add(customer.email)
+    return sorted(address for address in addresses if address)
+
+
 @transaction.atomic
 def _anonymise(*, user: User, keep_posts: bool, country: str, stripe_deleted: bool, now: datetime) -> ErasureResult:
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -281,6 +303,15 @@ def _anonymise(*, user: User, keep_posts: bool, country: str, stripe_deleted: bo
     Membership.objects.filter(user=user).update(complimentary_reason="", is_complimentary=False)
 
     customer = StripeCustomer.objects.filter(user=user).first()
+    # The records kept for others (Stripe's events, staff's audit) lose the person's email and name, while the
+    # rows that say which addresses and name were theirs are still here.
+    addresses = _addresses(user=user, customer=customer)
+    counts["webhook_events_scrubbed"] = webhook_events_scrub_person(
+        customers=[customer] if customer else [], emails=addresses, names=[user.display_name]
+    )
+    counts["audit_rows_pseudonymised"] = audit_rows_pseudonymise(
+        user_id=user.pk, emails=addresses, display_name=user.display_name, public_name=user.public_name
+    )
     result.invoices_retained = _invoices(customer=customer, country=country, now=now)
     if customer is not None:
         customer.email = ""

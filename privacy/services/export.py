@@ -121,9 +121,14 @@ def data_export_build(*, export_id: int, now: datetime | None = None) -> bool:
     return True
 
 
-def download_url(*, export: DataExport) -> str:
+def download_path(*, export: DataExport) -> str:
+    """The signed download link's path: the email sends it whole, the owner's privacy page links it as well."""
     token = token_make(purpose=DOWNLOAD_PURPOSE, parts=[export.pk, export.user_id])
-    return emails.site_url(reverse("privacy:export-download", args=[token]))
+    return reverse("privacy:export-download", args=[token])
+
+
+def download_url(*, export: DataExport) -> str:
+    return emails.site_url(download_path(export=export))
 
 
 def _ready_email_send(*, export: DataExport) -> None:

@@ -1,5 +1,6 @@
 // Time zones without typing: a new account takes the browser's zone, and the profile's long picker gets a filter.
-// No inline script (CSP); without JavaScript the sign-up keeps UTC and the picker is a plain grouped <select>.
+// No inline script (CSP); without JavaScript the sign-up takes the joined club's zone (else the site's) and the picker
+// is a plain grouped <select>.
 (function () {
   "use strict";
 

@@ -1,10 +1,13 @@
-"""Issue 17: a generated history against a small independent reference written from the definitions.
+"""Issues 17 and 22: a generated history against a small independent reference written from the definitions.
 
 The history (trials, past due inside and beyond grace, complimentary grants and their expiry, plan
 switches, refunds across month ends, rejoins, periods across daylight-saving changes, three clubs in
-three currencies and time zones) is applied through the services that write it in production, with
-the clock set to each moment. The expected figures are computed below in plain Python over the
-generated events only (no analytics code), then compared with the selectors, the CSV and the page.
+three currencies and time zones; pauses that resume by their date with or without Stripe's event,
+early or without an end date, and cancellations during or at the end of a pause, in a club that lets
+paused members keep access and in two that do not; gifts redeemed by newcomers) is applied through the
+services that write it in production, with the clock set to each moment. The expected figures are
+computed below in plain Python over the generated events only (no analytics code), then compared with
+the selectors, the CSV and the page.
 """
 
 import csv
@@ -18,12 +21,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import translation
 
 from analytics.selectors.metrics import period_metrics
 from analytics.selectors.period import Period
-from billing.models import Invoice, StripeCustomer, Subscription, SubscriptionStatus
+from billing.models import BillingSettings, Gift, Invoice, StripeCustomer, Subscription, SubscriptionStatus
+from billing.services.gifts import gift_redeem
 from clubs.models import Club, Membership, MembershipStatus
 from clubs.services import complimentary_memberships_expire, membership_transition
 from core.money import format_money
@@ -49,6 +54,9 @@ PERIODS = [  # local dates in the club's time zone
     (date(2025, 4, 1), date(2026, 3, 31)),  # a year
 ]
 MEMBERS_PER_CLUB = 22
+GIFTS_PER_CLUB = 3
+# Runners let paused members keep access; Readers say no in their settings, Climbers never chose (the default: no).
+KEEPS_ACCESS = (True, False, False)
 ACCESS, PAYING = ("trialing", "active"), ("active", "past_due")
 
 
@@ -64,6 +72,35 @@ def half_up(value, places: int = 0) -> Decimal:
 class Spec:
     club: int
     events: list = field(default_factory=list)  # (at, kind, value)
+
+
+def _last_status(spec: Spec) -> str:
+    return next((value for _at, kind, value in reversed(spec.events) if kind == "status"), "")
+
+
+def _pause(spec: Spec, rng: random.Random, at: datetime) -> tuple[datetime, bool]:
+    """A pause from ``at`` and how it ends; returns when it ended and whether the member left then."""
+    resumes = at + timedelta(days=30 * rng.choice((1, 2, 3)) + rng.randint(0, 2), hours=rng.randint(0, 5))
+    variant = rng.random()
+    if variant < 0.1:  # no end date: paused until someone resumes it
+        spec.events.append((at, "pause", None))
+        at += timedelta(days=rng.randint(10, 50))
+        spec.events.append((at, "unpause", None))
+        return at, False
+    spec.events.append((at, "pause", resumes))
+    if variant < 0.4:  # resumes by its date; Stripe's event never comes
+        return resumes, False
+    if variant < 0.6:  # resumes by its date; the event comes hours later
+        at = resumes + timedelta(hours=rng.randint(1, 30))
+        spec.events.append((at, "unpause", None))
+        return at, False
+    if variant < 0.75:  # resumed early
+        at += timedelta(days=rng.randint(3, 25))
+        spec.events.append((at, "unpause", None))
+        return at, False
+    at = at + timedelta(days=rng.randint(3, 25)) if variant < 0.9 else resumes  # cancels during it, or at its end
+    spec.events.append((at, "pause_cancel", None))
+    return at, True
 
 
 def generate(rng: random.Random) -> list[Spec]:
@@ -87,7 +124,11 @@ def generate(rng: random.Random) -> list[Spec]:
                 if at > LAST:
                     break
                 choice = rng.random()
-                if choice < 0.25:  # a failed payment: paid again inside the grace period, or lapsed after it
+                if choice >= 0.76 and _last_status(spec) == "active":  # a pause, however it ends
+                    at, left = _pause(spec, rng, at)
+                    if left:
+                        break
+                elif choice < 0.25:  # a failed payment: paid again inside the grace period, or lapsed after it
                     spec.events.append((at, "status", "past_due"))
                     if rng.random() < 0.5:
                         at += timedelta(days=rng.randint(0, grace - 1), hours=rng.randint(0, 20))
@@ -116,6 +157,16 @@ def generate(rng: random.Random) -> list[Spec]:
                 else:  # a refund of the last payment, often in the next month
                     spec.events.append((at + timedelta(days=rng.randint(1, 35)), "refund", rng.choice((100, 250))))
             specs.append(spec)
+        for _gift in range(GIFTS_PER_CLUB):  # a newcomer redeems a gift; the nightly job expires it later
+            spec = Spec(club=club_index)
+            at = FIRST + timedelta(days=rng.randint(60, 380), hours=rng.randint(0, 23), minutes=rng.randint(0, 59))
+            months = rng.choice((1, 6))
+            spec.events.append((at, "gift", months))
+            until = at + relativedelta(months=months)
+            spec.events.append(
+                (datetime.combine(until.date() + timedelta(days=1), time(3), tzinfo=UTC), "expire_job", None)
+            )
+            specs.append(spec)
     return specs
 
 
@@ -124,8 +175,10 @@ def generate(rng: random.Random) -> list[Spec]:
 
 def apply(specs: list[Spec], rng: random.Random):
     clubs, plans = [], []
-    for name, currency, zone, grace, prices in CLUBS:
+    for index, (name, currency, zone, grace, prices) in enumerate(CLUBS):
         club = ClubFactory(name=name, currency=currency, time_zone=zone, grace_period_days=grace)
+        if index < 2:
+            BillingSettings.objects.create(club=club, paused_keep_access=KEEPS_ACCESS[index])
         clubs.append(club)
         plans.append(
             [
@@ -191,6 +244,23 @@ def apply(specs: list[Spec], rng: random.Random):
                 membership.save()
             elif kind == "expire_job":
                 complimentary_memberships_expire(now=at)
+            elif kind in ("pause", "unpause"):  # as billing mirrors Stripe's pause_collection
+                subscription = Subscription.objects.get(pk=subscriptions[index].pk)
+                subscription.pause_behavior = "void" if kind == "pause" else ""
+                subscription.pause_resumes_at = value
+                subscription.save()
+            elif kind == "pause_cancel":  # Stripe ends the subscription, then the membership is cancelled
+                subscription = Subscription.objects.get(pk=subscriptions[index].pk)
+                subscription.status, subscription.ended_at = SubscriptionStatus.CANCELED, at
+                subscription.save()
+                membership_transition(membership=membership, to_status="canceled", at=at)
+            elif kind == "gift":
+                user = UserFactory()
+                gift = Gift.objects.create(
+                    club=club, months=value, amount_minor=1000, currency=club.currency, buyer_email="giver@example.com",
+                    recipient_email=user.email, stripe_checkout_session_id=f"cs_ref_{index}", paid_at=at,
+                )  # fmt: skip
+                membership = gift_redeem(gift=gift, user=user, now=at).membership
             memberships[index] = membership
     answers = []
     for index, spec in enumerate(specs):
@@ -206,10 +276,12 @@ def apply(specs: list[Spec], rng: random.Random):
 
 
 def states(spec: Spec) -> list[tuple]:
-    """(from, status, grace end, complimentary until or None, complimentary, plan, monthly price) in order."""
+    """(from, status, grace end, complimentary until or None, complimentary, plan, monthly price, paused,
+    pause ends or None) in order."""
     grace = CLUBS[spec.club][3]
     prices = CLUBS[spec.club][4]
     status, grace_end, comp, comp_until, plan, monthly = "pending", None, False, None, None, None
+    paused, paused_until = False, None
     result = []
     for at, kind, value in spec.events:
         if kind == "plan":
@@ -221,11 +293,19 @@ def states(spec: Spec) -> list[tuple]:
             monthly = Fraction(prices[value], MONTHS[value])
         elif kind == "complimentary":
             comp, comp_until = True, value
+        elif kind == "gift":
+            status, comp, comp_until = "active", True, at + relativedelta(months=value)
         elif kind == "expire_job":
             comp, status = False, "expired"
+        elif kind == "pause":
+            paused, paused_until = True, value
+        elif kind == "unpause":
+            paused, paused_until = False, None
+        elif kind == "pause_cancel":
+            paused, paused_until, status = False, None, "canceled"
         else:
             continue
-        result.append((at, status, grace_end, comp_until if comp else None, comp, plan, monthly))
+        result.append((at, status, grace_end, comp_until if comp else None, comp, plan, monthly, paused, paused_until))
     return result
 
 
@@ -237,28 +317,58 @@ def state_at(spec: Spec, at: datetime):
     return current
 
 
-def has_access(state, at: datetime) -> bool:
+def paused_at(state, at: datetime) -> bool:
+    """Payments paused at ``at``: a pause lasts until its date (or, without one, until it is resumed)."""
+    return state is not None and state[7] and (state[8] is None or at < state[8])
+
+
+def has_access(state, at: datetime, keeps_access: bool) -> bool:
     if state is None:
         return False
-    _from, status, grace_end, comp_until, _comp, _plan, _monthly = state
+    _from, status, grace_end, comp_until, _comp, _plan, _monthly, _paused, _until = state
     if comp_until is not None and comp_until <= at:
+        return False
+    if paused_at(state, at) and not keeps_access:
         return False
     return status in ACCESS or (status == "past_due" and grace_end is not None and at < grace_end)
 
 
-def paid_monthly(state, at: datetime) -> Fraction:
-    if not has_access(state, at) or state[4] or state[1] not in PAYING or state[6] is None:
+def paid_monthly(state, at: datetime, keeps_access: bool) -> Fraction:
+    if not has_access(state, at, keeps_access) or paused_at(state, at):
+        return Fraction(0)
+    if state[4] or state[1] not in PAYING or state[6] is None:
         return Fraction(0)
     return state[6]
+
+
+def pauses(spec: Spec) -> list[tuple[datetime, datetime, bool]]:
+    """Each pause as (began, ended, left then): it ends at its date, or earlier when resumed or cancelled."""
+    result = []
+    for number, (at, kind, resumes) in enumerate(spec.events):
+        if kind != "pause":
+            continue
+        after = next(((t, k) for t, k, _v in spec.events[number + 1 :] if k in ("unpause", "pause_cancel")), None)
+        if after is None:
+            result.append((at, resumes, False))
+        elif resumes is None or after[0] <= resumes:
+            result.append((at, after[0], after[1] == "pause_cancel"))
+        else:
+            result.append((at, resumes, False))
+    return result
 
 
 def access_time(spec: Spec, until: datetime) -> timedelta:
     """Time with access up to ``until``, integrating the access rule between the recorded changes."""
     timeline = states(spec)
+    keeps_access = KEEPS_ACCESS[spec.club]
     total = timedelta()
     for number, state in enumerate(timeline):
         begin = state[0]
         end = min(timeline[number + 1][0] if number + 1 < len(timeline) else until, until)
+        if state[7] and not keeps_access:  # no access until the pause ends by its date
+            if state[8] is None:
+                continue
+            begin = max(begin, state[8])
         if end <= begin or not (state[1] in ACCESS or state[1] == "past_due"):
             continue
         stops = [end]
@@ -278,8 +388,16 @@ class Expected:
     loyal: int = 0
     on_longest: int = 0
     tenure: timedelta = field(default_factory=timedelta)
+    lost: int = 0
+    paused_end: int = 0
+    paused_during: int = 0
+    resumed: int = 0
+    left_while_paused: int = 0
+    new_from_gifts: int = 0
     mrr_start: Fraction = Fraction(0)
     mrr_end: Fraction = Fraction(0)
+    mrr_paused: Fraction = Fraction(0)
+    mrr_resumed: Fraction = Fraction(0)
     paying_end: int = 0
     paid: int = 0
     refunded: int = 0
@@ -292,23 +410,35 @@ class Expected:
 def expected_for(specs, answers, club_index: int, start: datetime, end: datetime) -> Expected:
     figures = Expected()
     prices = CLUBS[club_index][4]
+    keeps = KEEPS_ACCESS[club_index]
     for spec in specs:
         if spec.club != club_index:
             continue
         at_start, at_end = state_at(spec, start), state_at(spec, end)
-        was, now = has_access(at_start, start), has_access(at_end, end)
+        was, now = has_access(at_start, start, keeps), has_access(at_end, end, keeps)
+        paused_start, paused_end = paused_at(at_start, start), paused_at(at_end, end)
         figures.start += was
+        figures.lost += was and not now and not paused_end  # a paused member has not left
+        spans = [(began, ended, left) for began, ended, left in pauses(spec) if began <= end and ended > start]
+        figures.paused_during += bool(spans)
+        figures.paused_end += paused_end
+        figures.resumed += any(ended <= end and not left for _began, ended, left in spans)
+        figures.left_while_paused += any(ended <= end and left for _began, ended, left in spans)
+        figures.new_from_gifts += any(kind == "gift" and start < at <= end for at, kind, _value in spec.events)
         if now:
             figures.end += 1
-            figures.new += not was
+            figures.new += not was and not paused_start  # back from a pause is not new
             figures.tenure += access_time(spec, end)
             year_ago = end - timedelta(days=365)
             figures.loyal += access_time(spec, end) - access_time(spec, year_ago) == end - year_ago
             figures.on_longest += at_end[5] == 2
             figures.plans[at_end[5]] = figures.plans.get(at_end[5], 0) + 1
-        figures.mrr_start += paid_monthly(at_start, start)
-        figures.mrr_end += paid_monthly(at_end, end)
-        figures.paying_end += paid_monthly(at_end, end) > 0
+        paid_start, paid_end = paid_monthly(at_start, start, keeps), paid_monthly(at_end, end, keeps)
+        figures.mrr_start += paid_start
+        figures.mrr_end += paid_end
+        figures.paying_end += paid_end > 0
+        figures.mrr_paused += paid_start if paid_start and not paid_end and paused_end else 0
+        figures.mrr_resumed += paid_end if paid_end and not paid_start and paused_start else 0
         last_paid = None
         for at, kind, value in spec.events:
             if kind == "invoice":
@@ -350,7 +480,11 @@ def test_every_figure_agrees_with_the_independent_reference(client):
     client.force_login(leader)
     kinds = {kind for spec in specs for _at, kind, _value in spec.events}
     assert {"past_due", "trialing", "canceled"} <= {v for s in specs for _a, k, v in s.events if k == "status"}
-    assert {"complimentary", "expire_job", "refund", "switch"} <= kinds
+    assert {"complimentary", "expire_job", "refund", "switch", "gift", "pause", "unpause", "pause_cancel"} <= kinds
+    for keeps in (True, False):  # pauses of every ending in a club with and without access while paused
+        spans = [span for spec in specs if KEEPS_ACCESS[spec.club] is keeps for span in pauses(spec)]
+        assert any(left for _began, _ended, left in spans) and any(not left for _began, _ended, left in spans)
+    seen = {"paused_end": 0, "resumed": 0, "left_while_paused": 0, "new_from_gifts": 0, "mrr_paused": 0}
 
     checked = 0
     for club_index, club in enumerate(clubs):
@@ -364,19 +498,32 @@ def test_every_figure_agrees_with_the_independent_reference(client):
             label = f"{club.name} {first}..{last}"
             assert period.days == pytest.approx(days), label
             assert (members.start, members.end, members.new) == (want.start, want.end, want.new), label
-            assert members.churned == want.start - (want.end - want.new), label
+            assert members.churned == want.lost, label
+            assert (
+                members.paused_end,
+                members.paused_during,
+                members.resumed,
+                members.left_while_paused,
+                members.new_from_gifts,
+            ) == (want.paused_end, want.paused_during, want.resumed, want.left_while_paused, want.new_from_gifts), label
+            for name in seen:
+                seen[name] += bool(getattr(want, name))
             assert members.loyal == want.loyal, label
             assert members.on_longest_plan == want.on_longest, label
             assert members.tenure_total == want.tenure, label
             # The ledger keeps a month's price to 1/10,000 of a minor unit (6500 / 6 = 1083.3333).
             assert abs(money.mrr_start - Decimal(float(want.mrr_start))) < Decimal("0.01"), label
             assert abs(money.mrr_end - Decimal(float(want.mrr_end))) < Decimal("0.01"), label
+            assert abs(money.paused - Decimal(float(want.mrr_paused))) < Decimal("0.01"), label
+            assert abs(money.resumed - Decimal(float(want.mrr_resumed))) < Decimal("0.01"), label
             assert money.paying_end == want.paying_end, label
             assert (money.revenue_paid, money.revenue_refunded) == (want.paid, want.refunded), label
-            assert {share.plan.interval_count: share.members for share in got.plan_mix if share.members} == {
-                MONTHS[plan]: count for plan, count in want.plans.items()
-            }, label
-            retention = Fraction(want.end - want.new, want.start) * 100 if want.start else None
+            assert {
+                share.plan and share.plan.interval_count: share.members for share in got.plan_mix if share.members
+            } == {None if plan is None else MONTHS[plan]: count for plan, count in want.plans.items()}, (
+                label
+            )  # gifts give access without a plan
+            retention = Fraction(want.start - want.lost, want.start) * 100 if want.start else None
             assert members.retention_rate == retention, label
             arpu = want.mrr_end / want.paying_end if want.paying_end else None
             monthly_churn = 1 - (float(retention) / 100) ** (30.4375 / days) if retention is not None else None
@@ -399,6 +546,15 @@ def test_every_figure_agrees_with_the_independent_reference(client):
             assert [int(row[name]) for name in ("members_at_start", "new_members", "members_at_end")] == [
                 want.start, want.new, want.end
             ], label  # fmt: skip
+            assert [int(row[name]) for name in (
+                "new_members_from_gifts", "churned_members", "paused_at_end", "paused_during_period",
+                "resumed_from_pause", "left_while_paused",
+            )] == [
+                want.new_from_gifts, want.lost, want.paused_end, want.paused_during, want.resumed,
+                want.left_while_paused,
+            ], label  # fmt: skip
+            assert Decimal(row["mrr_paused"]) == major(want.mrr_paused), label
+            assert Decimal(row["mrr_resumed"]) == major(want.mrr_resumed), label
             assert row["retention_percent"] == (str(half_up(retention, 1)) if retention is not None else ""), label
             assert Decimal(row["mrr_start"]) == major(want.mrr_start), label
             assert Decimal(row["mrr_end"]) == major(want.mrr_end), label
@@ -414,14 +570,21 @@ def test_every_figure_agrees_with_the_independent_reference(client):
                 page = client.get(reverse("analytics:club-dashboard", args=[club.slug]) + query).content.decode()
                 with translation.override("en"):
                     cells = _cells(page, "members-heading", club.name)
-                    assert cells[:3] == [str(want.start), str(want.new), str(want.end)], label
+                    assert cells[:5] == [
+                        str(want.start), str(want.new), str(want.new_from_gifts), str(want.end), str(want.lost)
+                    ], label  # fmt: skip
                     if retention is not None:
-                        assert cells[4] == f"{half_up(retention, 1)}%", label
+                        assert cells[5] == f"{half_up(retention, 1)}%", label
+                    paused = _cells(page, "paused-heading", club.name)
+                    assert paused == [
+                        str(want.paused_end), str(want.paused_during), str(want.resumed), str(want.left_while_paused)
+                    ], label  # fmt: skip
                     revenue = _cells(page, "revenue-heading", club.name)
                     assert revenue[0] == format_money(int(half_up(want.mrr_start)), currency), label
-                    assert revenue[5] == format_money(int(half_up(want.mrr_end)), currency), label
+                    assert revenue[7] == format_money(int(half_up(want.mrr_end)), currency), label
                     if arpu is not None:
-                        assert revenue[7] == format_money(int(half_up(arpu)), currency), label
-                    assert revenue[9] == format_money(want.paid - want.refunded, currency), label
+                        assert revenue[9] == format_money(int(half_up(arpu)), currency), label
+                    assert revenue[11] == format_money(want.paid - want.refunded, currency), label
             checked += 1
     assert checked == len(CLUBS) * len(PERIODS)
+    assert all(seen.values()), seen  # the periods do show pauses, their ends, their MRR and gifts

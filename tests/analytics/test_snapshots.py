@@ -79,6 +79,7 @@ def test_snapshot_based_and_live_figures_agree():
     for day in days:
         metric_snapshots_take(day=day)
 
+    paused_seen = 0
     for index, club in enumerate(clubs):
         for day in days:
             snapshot = MetricSnapshot.objects.get(club=club, day=day)
@@ -86,11 +87,15 @@ def test_snapshot_based_and_live_figures_agree():
             want = reference.expected_for(specs, answers, index, start, start + timedelta(days=1))
             label = f"{club.name} {day}"
             assert (snapshot.members, snapshot.new_members) == (want.end, want.new), label
-            assert snapshot.churned_members == max(want.start - (want.end - want.new), 0), label
+            assert snapshot.churned_members == want.lost, label
+            assert (snapshot.paused_members, snapshot.gift_new_members) == (want.paused_end, want.new_from_gifts), label
+            paused_seen += want.paused_end
             assert snapshot.paying_members == want.paying_end, label
             assert abs(snapshot.mrr_minor - want.mrr_end) <= Fraction(51, 100), label
             assert [snapshot.events_going, snapshot.events_attended] == expected.get((club.pk, day), [0, 0]), label
             assert (snapshot.revenue_paid_minor, snapshot.revenue_refunded_minor) == (want.paid, want.refunded), label
+
+    assert paused_seen  # the days do hold paused members
 
     # Periods inside the snapshots' days, in each club's time zone (the hours before the first and after the
     # last whole UTC day are read live) and in UTC for all clubs at once.

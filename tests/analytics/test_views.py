@@ -20,8 +20,8 @@ from tests.feed.factories import AchievementFactory
 
 pytestmark = pytest.mark.django_db
 
-CLUB_DASHBOARD_QUERIES = 26  # one query per section (the last is why members cancel), and the notifications bell
-STAFF_DASHBOARD_QUERIES = 21
+CLUB_DASHBOARD_QUERIES = 28  # one query per section (the last is why members cancel), the bell; pauses and gifts
+STAFF_DASHBOARD_QUERIES = 23  # with the pauses and the new members from gifts (one query each)
 
 
 def _leader_of(club):

@@ -104,7 +104,7 @@ def test_feed_filters_by_tag(member_client, club):
 
 @pytest.fixture
 def small_pages(monkeypatch):
-    monkeypatch.setattr("feed.views.FEED_PAGE_SIZE", 3)
+    monkeypatch.setattr("feed.views.achievements.FEED_PAGE_SIZE", 3)
     return 3
 
 

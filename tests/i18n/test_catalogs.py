@@ -26,7 +26,7 @@ PLURAL_FORMS = {
 }
 NOT_SOURCE = shutil.ignore_patterns(
     ".git", ".venv", "node_modules", "media", "staticfiles", "test-artifacts", "vendor", "bench", "tests",
-    "locale", "__pycache__", "*.sqlite3", "*.png", "*.jpg", ".test-media", ".pytest_cache", ".ruff_cache",
+    "locale", "__pycache__", "*.sqlite3", "*.png", "*.jpg", ".test-media*", ".pytest_cache", ".ruff_cache",
 )  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """The daily digest: each notification chosen for it is told once, and the email parses back."""
 
+import re
 from datetime import timedelta
 from email import message_from_bytes, policy
 
@@ -75,7 +76,7 @@ def test_the_digest_email_parses_back_with_every_notification_and_link(club, mem
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    for body in (text, html):
+    for body in (text, re.sub(r"</?bdi>", "", html)):  # the HTML isolates each name in a <bdi>
         assert texts[0] in body
         assert f"https://testserver/clubs/{club.slug}/feed/1/" in body
         assert f"https://testserver/clubs/{club.slug}/feed/2/" in body

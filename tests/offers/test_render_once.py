@@ -179,3 +179,47 @@ def test_renderer_refuses_a_suppressed_address(deliveries):
     with pytest.raises(EmailSuppressed):
         renderer.email_for(rows[0])
     assert renderer.email_for(rows[1]).to == [rows[1].user.email]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "member000001@bench.example",
+        "A.B+tag@Example.COM",
+        "o'brien/x=y?z^_`{|}~-#$%&*!@sub-1.example.org",
+        "a@" + "b" * 63 + ".example",
+        "a@" + "b" * 64 + ".example",  # a label IDNA refuses
+        '"quoted local"@example.com',
+        "Name <name@example.com>",
+        "dots..twice@example.com",
+        "-leading@-example.com",
+        "jörg@müller.example",
+        "no-at-sign",
+    ],
+)
+def test_envelope_address_is_what_sanitize_address_gives(address):
+    from django.core.mail.message import sanitize_address
+
+    from offers.emails import envelope_address
+
+    try:
+        expected = sanitize_address(address, "utf-8")
+    except ValueError:
+        with pytest.raises(ValueError):
+            envelope_address(address)
+    else:
+        assert envelope_address(address) == expected
+
+
+def test_message_id_recorded_in_sql_is_the_one_in_the_email(deliveries):
+    from django.db.models import F
+
+    from offers.emails import delivery_message_id, delivery_message_id_sql
+
+    offer, rows = deliveries
+    OfferDelivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+        message_id=delivery_message_id_sql(offer_id=offer.pk)
+    )
+    recorded = dict(OfferDelivery.objects.filter(pk__in=[row.pk for row in rows]).values_list("pk", F("message_id")))
+    assert recorded == {row.pk: f"<offer-{offer.pk}.delivery-{row.pk}@{emails.sending_domain()}>" for row in rows}
+    assert recorded == {row.pk: delivery_message_id(row) for row in rows}

@@ -292,6 +292,35 @@ def test_a_suppressed_address_in_a_chunk_is_skipped_and_the_rest_of_the_chunk_se
     assert OfferDelivery.objects.get(user=members[1]).status == DeliveryStatus.SKIPPED
 
 
+def test_suppression_is_asked_once_per_chunk_not_once_per_email(
+    offer, leader, make_members, settings, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from members.models import EmailSuppression
+    from offers.services.sending import offer_send_resolve
+
+    members = make_members(10, preferred_language="en", time_zone="UTC")  # one (language, time zone) group
+    settings.OFFER_SEND_CHUNK_SIZE = 4
+    with django_capture_on_commit_callbacks(execute=False):
+        offer_send_resolve(send_id=offer_send_start(offer=offer, actor=leader).pk)
+    EmailSuppression.objects.create(email=members[5].email, reason="bounced")  # in the 2nd chunk
+
+    with CaptureQueriesContext(connection) as queries:
+        outcome = offer_batch_send(batch_id=DeliveryBatch.objects.get().pk)
+
+    # ceil(10 / 4) chunks; the group's email is rendered once with stand-ins and once for its first member
+    # through the pipeline, which asks for each of those two.
+    chunks, per_group = -(-10 // 4), 2
+    asked = [query for query in queries.captured_queries if '"members_emailsuppression"' in query["sql"]]
+    assert len(asked) <= chunks + per_group  # it was one per email (10) plus the group's
+    assert (outcome.status, outcome.sent) == (BatchStatus.SENT, 9)
+    assert recipients_count() == Counter({member.email: 1 for member in members if member != members[5]})
+    skipped = OfferDelivery.objects.get(user=members[5])
+    assert (skipped.status, skipped.error) == (DeliveryStatus.SKIPPED, "skipped: address suppressed")
+
+
 def test_server_dropping_mid_chunk_requeues_the_rest_of_the_chunk_and_sends_each_once(
     offer, leader, make_members, settings, django_capture_on_commit_callbacks
 ):

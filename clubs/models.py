@@ -36,6 +36,15 @@ def club_cover_upload_to(instance: "Club", filename: str) -> str:
     return generated_name("club-covers", filename)
 
 
+def _translations_clean(row) -> None:
+    """A club's or plan's ``translations`` checked and normalised by its ``translation_rules()`` (clubs/texts.py);
+    the text in the row's own language is dropped, since the main fields hold it."""
+    try:
+        row.translations = texts.translations_clean(row.translations, **row.translation_rules(), drop_own=True)
+    except ValidationError as error:
+        raise ValidationError({"translations": error.messages}) from error
+
+
 class Club(models.Model):
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
@@ -122,10 +131,7 @@ class Club(models.Model):
         super().clean()
         if has_line_break(self.name):
             raise ValidationError({"name": SINGLE_LINE_MESSAGE})
-        try:
-            self.translations = texts.translations_clean(self.translations, **self.translation_rules(), drop_own=True)
-        except ValidationError as error:
-            raise ValidationError({"translations": error.messages}) from error
+        _translations_clean(self)
 
     def translation_rules(self) -> dict:
         """What ``texts.translations_clean`` checks: the row's own length limits, the name on one line."""
@@ -229,10 +235,7 @@ class Plan(models.Model):
             raise ValidationError({"name": SINGLE_LINE_MESSAGE})
         if self.club_id and self.currency and self.currency != self.club.currency:
             raise ValidationError({"currency": _("A plan is priced in its club's currency (%s).") % self.club.currency})
-        try:
-            self.translations = texts.translations_clean(self.translations, **self.translation_rules(), drop_own=True)
-        except ValidationError as error:
-            raise ValidationError({"translations": error.messages}) from error
+        _translations_clean(self)
 
     def translation_rules(self) -> dict:
         return {

@@ -155,13 +155,18 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool process that has grown past this (KiB) after a task is replaced by a fresh one: a bound on a worker's memory
+# whatever a long run leaves behind (a fan-out process sits at ~128 MiB; one grew to 231 MiB over 50,000 emails
+# around a Redis restart, bench/fanout). 0 turns it off.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=140 * 1024) or None
 CELERY_TASK_TIME_LIMIT = 300
-# Celery's Django fixup closes the database connection before and after every task, whatever CONN_MAX_AGE says,
-# so each email or automation a webhook event triggers (their own tasks) paid a new PostgreSQL connection. With a
-# reuse count the fixup keeps it (closing it only every that many tasks), and config/celery.py applies
-# CONN_MAX_AGE around each task as Django does around a request: an expired, broken or errored connection, or one
-# left inside a transaction, is closed (close_old_connections). CONN_MAX_AGE=0 still closes it after every task.
-CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+# Celery's Django fixup closes the database connection before and after every task, whatever CONN_MAX_AGE says.
+# A reuse count keeps it open for that many tasks, and config/celery.py then applies CONN_MAX_AGE around each task
+# as Django does around a request (an expired, broken or errored connection, or one left inside a transaction, is
+# closed). Off by default (0: a connection per task): on 2026-12-02 a reuse of 1000 saved no measurable CPU per
+# webhook event (27.7 against 27.1 ms) and let the largest fan-out worker grow from 128 to 231 MiB over 50,000
+# emails (bench/fanout, docs/benchmarks.md). The webhook drain already works through its ids on one connection.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=0)
 CELERY_TIMEZONE = "UTC"
 # Offer emails go to their own queue, so a 50,000-member send never delays webhooks or reminders.
 CELERY_TASK_ROUTES = {
